@@ -1,0 +1,42 @@
+/**
+ * Directories the helper writes secrets-adjacent files into (tokens, logs) must be ours alone.
+ * A directory that another user could swap or write into is refused, never repaired:
+ * the caller goes on without it and says why.
+ */
+import { lstatSync, mkdirSync } from 'node:fs';
+
+export type DirCheck = { readonly trusted: true } | { readonly trusted: false; readonly reason: string };
+
+/** Creates `path` (mode 0700) if missing, then checks that it is safe to write into. */
+export function ensurePrivateDir(path: string): DirCheck {
+  try {
+    mkdirSync(path, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    return { trusted: false, reason: `cannot create ${path}: ${errorCode(error)}` };
+  }
+  return checkPrivateDir(path);
+}
+
+export function checkPrivateDir(path: string): DirCheck {
+  let stats;
+  try {
+    stats = lstatSync(path);
+  } catch (error) {
+    return { trusted: false, reason: `cannot inspect ${path}: ${errorCode(error)}` };
+  }
+  if (stats.isSymbolicLink()) return { trusted: false, reason: `${path} is a symbolic link` };
+  if (!stats.isDirectory()) return { trusted: false, reason: `${path} is not a directory` };
+  const uid = process.getuid?.();
+  if (uid !== undefined && stats.uid !== uid) {
+    return { trusted: false, reason: `${path} is owned by uid ${stats.uid}, not by this user (uid ${uid})` };
+  }
+  if ((stats.mode & 0o022) !== 0) {
+    return { trusted: false, reason: `${path} is writable by group or others (mode ${(stats.mode & 0o777).toString(8)})` };
+  }
+  return { trusted: true };
+}
+
+export function errorCode(error: unknown): string {
+  if (error !== null && typeof error === 'object' && 'code' in error && typeof error.code === 'string') return error.code;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,123 @@
+/**
+ * The helper's log: pino JSON lines in `<cache dir>/log/ecr-login.log` (SPEC.md section 6).
+ *
+ * Secrets are kept out by construction: callers log named, non-secret fields, errors pass
+ * through `describeErrorForLog` (no request or response objects), and pino's redaction
+ * censors any field whose name says it holds a secret, should one ever be passed by mistake.
+ */
+import { closeSync, constants, fstatSync, fchmodSync, openSync, renameSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LogLevel } from '../config/settings';
+import { ensurePrivateDir, errorCode } from '../fs/private-dir';
+
+export interface Logger {
+  trace(fields: object, message: string): void;
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export const LOG_FILE_NAME = 'ecr-login.log';
+/** Past this size the log is moved to `ecr-login.log.1` (one old file kept) and started anew. */
+export const LOG_ROTATE_BYTES = 4 * 1024 * 1024;
+
+const SECRET_FIELDS = [
+  'secret', 'Secret', 'password', 'Password', 'token', 'Token', 'authorizationToken',
+  'secretAccessKey', 'SecretAccessKey', 'sessionToken', 'SessionToken', 'authorization', 'Authorization',
+  'credentials', 'headers',
+];
+const REDACT_PATHS = [...SECRET_FIELDS, ...SECRET_FIELDS.map((field) => `*.${field}`)];
+
+const noop = (): void => undefined;
+export const silentLogger: Logger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop };
+
+export interface LogTarget {
+  readonly logDir: string;
+  readonly level: LogLevel;
+  readonly verb: string;
+}
+
+const LEVEL_VALUES: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+const METHODS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+
+/**
+ * A logger that opens the file and loads pino (about 15 ms) on the first line that its level
+ * lets through, so a call that has nothing to say pays nothing. When the directory cannot be
+ * trusted or written, logging is off and the helper goes on: a log must never be the reason
+ * a `get` fails.
+ */
+export function openLogger(target: LogTarget): Logger {
+  if (target.level === 'silent') return silentLogger;
+  let backend: Logger | undefined;
+  const threshold = LEVEL_VALUES[target.level];
+  const logger = {} as Record<(typeof METHODS)[number], Logger['info']>;
+  for (const method of METHODS) {
+    if (LEVEL_VALUES[method] < threshold) {
+      logger[method] = noop;
+      continue;
+    }
+    logger[method] = (fields, message) => {
+      backend ??= openPino(target);
+      backend[method](fields, message);
+    };
+  }
+  return logger;
+}
+
+function openPino(target: LogTarget): Logger {
+  const dirCheck = ensurePrivateDir(target.logDir);
+  if (!dirCheck.trusted) return silentLogger;
+  const fd = openLogFile(join(target.logDir, LOG_FILE_NAME));
+  if (fd === undefined) return silentLogger;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pino = require('pino') as typeof import('pino');
+  return pino.pino(
+    {
+      level: target.level,
+      base: { pid: process.pid, verb: target.verb },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { err: describeErrorForLog },
+    },
+    pino.destination({ fd, sync: true }),
+  );
+}
+
+function openLogFile(path: string): number | undefined {
+  rotateIfLarge(path);
+  try {
+    // O_NOFOLLOW: a symlink planted at the log's name is never followed into someone else's file.
+    const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    const stats = fstatSync(fd);
+    if (!stats.isFile() || stats.uid !== process.getuid?.()) {
+      closeSync(fd);
+      return undefined;
+    }
+    if ((stats.mode & 0o077) !== 0) fchmodSync(fd, 0o600);
+    return fd;
+  } catch {
+    return undefined;
+  }
+}
+
+function rotateIfLarge(path: string): void {
+  try {
+    if (statSync(path).size > LOG_ROTATE_BYTES) renameSync(path, `${path}.1`);
+  } catch {
+    // Missing file or a lost race with another process rotating it: nothing to do.
+  }
+}
+
+/** What of an error is worth a log line: names, codes and statuses, never the request it carried. */
+export function describeErrorForLog(error: unknown): object {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const meta = (error as { $metadata?: { httpStatusCode?: number; requestId?: string } }).$metadata;
+  return {
+    type: error.name,
+    message: error.message,
+    code: errorCode(error) === error.message ? undefined : errorCode(error),
+    httpStatusCode: meta?.httpStatusCode,
+    requestId: meta?.requestId,
+    stack: error.stack,
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * Everything a verb may touch of the outside world, passed in so that verbs stay testable.
+ */
+import type { TokenFetcher } from '../aws/fetch-token';
+import type { Environment, Settings } from '../config/settings';
+import type { Logger } from '../logging/logger';
+
+export interface VerbContext {
+  readonly env: Environment;
+  readonly homeDir: string;
+  readonly settings: Settings;
+  readonly logger: Logger;
+  /** Loads the AWS SDK on first use; a verb that needs no token never pays for it. */
+  readonly fetchToken: () => TokenFetcher;
+}

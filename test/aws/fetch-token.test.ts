@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import { ECRPUBLICClient, GetAuthorizationTokenCommand as GetPublicAuthorizationTokenCommand } from '@aws-sdk/client-ecr-public';
+import { clientConfig } from '../../src/aws/fetch-token';
+import { silentLogger } from '../../src/logging/logger';
+import { parseRegistry, type EcrRegistry } from '../../src/registry/parse';
+
+/**
+ * Which URL the real SDK would call for a registry, found by stopping the request after the
+ * endpoint is resolved and before it is signed: no credentials are resolved, nothing is sent.
+ */
+async function resolvedEndpoint(host: string, env: Record<string, string> = {}): Promise<string> {
+  const registry = parseRegistry(host) as EcrRegistry;
+  assert.ok(registry, `${host} should be ECR`);
+  // Static keys: the chain the helper uses must not be consulted in a unit test.
+  const config = { ...clientConfig(registry, { env, logger: silentLogger }), credentials: { accessKeyId: 'AKIDUNIT', secretAccessKey: 'unit' } };
+  class Captured extends Error {
+    constructor(readonly url: string) {
+      super(url);
+    }
+  }
+  const capture = (next: unknown, context: unknown) => async (args: { request: { protocol: string; hostname: string; port?: number; path: string } }) => {
+    void next;
+    void context;
+    const { protocol, hostname, port, path } = args.request;
+    throw new Captured(`${protocol}//${hostname}${port ? `:${port}` : ''}${path}`);
+  };
+  const send = async (): Promise<unknown> => {
+    if (registry.kind === 'private') {
+      const client = new ECRClient(config);
+      client.middlewareStack.add(capture as never, { step: 'build', priority: 'low' });
+      return client.send(new GetAuthorizationTokenCommand({ registryIds: [registry.accountId] })).finally(() => client.destroy());
+    }
+    const client = new ECRPUBLICClient(config);
+    client.middlewareStack.add(capture as never, { step: 'build', priority: 'low' });
+    return client.send(new GetPublicAuthorizationTokenCommand({})).finally(() => client.destroy());
+  };
+  try {
+    await send();
+  } catch (error) {
+    if (error instanceof Captured) return error.url;
+    throw error;
+  }
+  throw new Error('the request was not stopped');
+}
+
+describe('endpoint chosen from the registry host, with the real SDK', () => {
+  const cases: Array<[string, string]> = [
+    ['123456789012.dkr.ecr.eu-west-1.amazonaws.com', 'https://api.ecr.eu-west-1.amazonaws.com/'],
+    ['123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn', 'https://api.ecr.cn-north-1.amazonaws.com.cn/'],
+    ['123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com', 'https://api.ecr-fips.us-gov-west-1.amazonaws.com/'],
+    ['123456789012.dkr-ecr.us-east-1.on.aws', 'https://ecr.us-east-1.api.aws/'],
+    ['123456789012.dkr-ecr.eu-west-1.amazonaws.com', 'https://ecr.eu-west-1.api.aws/'],
+    ['123456789012.dkr-ecr-fips.us-east-1.amazonaws.com', 'https://ecr-fips.us-east-1.api.aws/'],
+    ['public.ecr.aws', 'https://api.ecr-public.us-east-1.amazonaws.com/'],
+    ['ecr-public.aws.com', 'https://ecr-public.us-east-1.api.aws/'],
+  ];
+  for (const [host, expected] of cases) {
+    it(`${host} → ${expected}`, async () => {
+      assert.equal(await resolvedEndpoint(host), expected);
+    });
+  }
+
+  it('an explicit endpoint override wins over FIPS and dual-stack', async () => {
+    const env = { AWS_ENDPOINT_URL_ECR: 'http://127.0.0.1:4566', AWS_ENDPOINT_URL_ECR_PUBLIC: 'http://127.0.0.1:4567' };
+    assert.equal(await resolvedEndpoint('123456789012.dkr-ecr-fips.us-east-1.amazonaws.com', env), 'http://127.0.0.1:4566/');
+    assert.equal(await resolvedEndpoint('ecr-public.aws.com', env), 'http://127.0.0.1:4567/');
+  });
+});

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { hostOf, parseRegistry } from '../../src/registry/parse';
+
+describe('parseRegistry: private ECR hosts (SPEC.md section 2)', () => {
+  const cases: Array<[string, { accountId: string; region: string; fips: boolean; dualStack: boolean }]> = [
+    ['123456789012.dkr.ecr.us-east-1.amazonaws.com', { accountId: '123456789012', region: 'us-east-1', fips: false, dualStack: false }],
+    ['123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn', { accountId: '123456789012', region: 'cn-north-1', fips: false, dualStack: false }],
+    ['123456789012.dkr.ecr.eusc-de-east-1.amazonaws.eu', { accountId: '123456789012', region: 'eusc-de-east-1', fips: false, dualStack: false }],
+    ['123456789012.dkr-ecr.us-west-2.on.aws', { accountId: '123456789012', region: 'us-west-2', fips: false, dualStack: true }],
+    ['123456789012.dkr.ecr.us-west-2.on.aws', { accountId: '123456789012', region: 'us-west-2', fips: false, dualStack: true }],
+    ['123456789012.dkr-ecr.cn-northwest-1.on.amazonwebservices.com.cn', { accountId: '123456789012', region: 'cn-northwest-1', fips: false, dualStack: true }],
+    ['123456789012.dkr-ecr.eu-west-1.amazonaws.com', { accountId: '123456789012', region: 'eu-west-1', fips: false, dualStack: true }],
+    ['123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com', { accountId: '123456789012', region: 'us-gov-west-1', fips: true, dualStack: false }],
+    ['123456789012.dkr-ecr-fips.us-east-1.amazonaws.com', { accountId: '123456789012', region: 'us-east-1', fips: true, dualStack: true }],
+    ['123456789012.dkr.ecr.us-iso-east-1.c2s.ic.gov', { accountId: '123456789012', region: 'us-iso-east-1', fips: false, dualStack: false }],
+    ['123456789012.dkr.ecr.us-isob-east-1.sc2s.sgov.gov', { accountId: '123456789012', region: 'us-isob-east-1', fips: false, dualStack: false }],
+    ['123456789012.dkr.ecr.us-isof-south-1.csp.hci.ic.gov', { accountId: '123456789012', region: 'us-isof-south-1', fips: false, dualStack: false }],
+    ['123456789012.dkr.ecr.eu-isoe-west-1.cloud.adc-e.uk', { accountId: '123456789012', region: 'eu-isoe-west-1', fips: false, dualStack: false }],
+    ['123456789012.dkr.ecr.under_score-1.amazonaws.com', { accountId: '123456789012', region: 'under_score-1', fips: false, dualStack: false }],
+  ];
+  for (const [host, expected] of cases) {
+    it(`reads ${host}`, () => {
+      assert.deepEqual(parseRegistry(host), { kind: 'private', host, ...expected });
+    });
+  }
+
+  it('ignores scheme, userinfo, port, path, query, surrounding whitespace and case', () => {
+    const host = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+    for (const input of [
+      `https://${host}`,
+      `http://${host}`,
+      `HTTPS://${host.toUpperCase()}`,
+      `${host}:443`,
+      `${host}:5000/v2/`,
+      `https://${host}/v2/repo/manifests/latest?x=1#frag`,
+      `https://user:pa55@${host}/`,
+      `  ${host}\n`,
+      `\t${host}\r\n`,
+    ]) {
+      const parsed = parseRegistry(input);
+      assert.equal(parsed?.kind, 'private', input);
+      assert.equal(parsed?.host, host, input);
+    }
+  });
+});
+
+describe('parseRegistry: ECR Public', () => {
+  it('reads public.ecr.aws and its dual-stack name', () => {
+    assert.deepEqual(parseRegistry('public.ecr.aws'), { kind: 'public', host: 'public.ecr.aws', dualStack: false });
+    assert.deepEqual(parseRegistry('https://PUBLIC.ECR.AWS/v2/'), { kind: 'public', host: 'public.ecr.aws', dualStack: false });
+    assert.deepEqual(parseRegistry('ecr-public.aws.com'), { kind: 'public', host: 'ecr-public.aws.com', dualStack: true });
+  });
+});
+
+describe('parseRegistry: everything else is not ECR', () => {
+  const notEcr = [
+    '',
+    '   ',
+    'docker.io',
+    'https://index.docker.io/v1/',
+    'registry-1.docker.io',
+    'ghcr.io',
+    'localhost:5000',
+    '127.0.0.1',
+    '[::1]:5000',
+    'public.ecr.aws.evil.example',
+    'evilpublic.ecr.aws',
+    'ecr-public.aws.com.evil.example',
+    '123456789012.dkr.ecr.us-east-1.amazonaws.com.evil.example',
+    '123456789012.dkr.ecr.us-east-1.amazonaws.com.',
+    'x123456789012.dkr.ecr.us-east-1.amazonaws.com',
+    '12345678901.dkr.ecr.us-east-1.amazonaws.com',
+    '1234567890123.dkr.ecr.us-east-1.amazonaws.com',
+    '123456789012.dkr.ecr.amazonaws.com',
+    '123456789012.dkr.ecr..amazonaws.com',
+    '123456789012.dkr.ecr.-us-east-1.amazonaws.com',
+    '123456789012.dkr.ecr.us.east.1.amazonaws.com',
+    '123456789012.dkr_ecr.us-east-1.amazonaws.com',
+    '123456789012.dkr.ecr-fips-fips.us-east-1.amazonaws.com',
+    '123456789012.ecr.us-east-1.amazonaws.com',
+    '123456789012.dkr.ecr.us-east-1.amazonaws.org',
+    '123456789012.dkr.ecr.us-east-1.on.aws.cn',
+    '123456789012.dkr.ecr.us-east-1.amazonaws.com:0',
+    '123456789012.dkr.ecr.us-east-1.amazonaws.com:65536',
+    '123456789012.dkr.ecr.us-east-1.amazonaws.com:port',
+    'ftp://123456789012.dkr.ecr.us-east-1.amazonaws.com',
+    '123456789012.dkr.ecr.us-east-1.amazonaws.com@evil.example',
+    'https://123456789012.dkr.ecr.us-east-1.amazonaws.com@evil.example/',
+    // Look-alikes that a URL parser would map onto ASCII.
+    '１２３４５６７８９０１２.dkr.ecr.us-east-1.amazonaws.com',
+    '123456789012.dkr.ecr.us-east-1.amazonaws．com',
+    'рublic.ecr.aws',
+    '123456789012.dkr.ecr.us-east-1\u00a0.amazonaws.com',
+    '123456789012.dkr.ecr.us-east-1.ama\u200bzonaws.com',
+    '123456789012.dkr.ecr.us east-1.amazonaws.com',
+  ];
+  for (const input of notEcr) {
+    it(`rejects ${JSON.stringify(input)}`, () => {
+      assert.equal(parseRegistry(input), undefined);
+    });
+  }
+
+  it('accepts every valid port from 1 to 65535', () => {
+    assert.equal(parseRegistry('123456789012.dkr.ecr.us-east-1.amazonaws.com:1')?.kind, 'private');
+    assert.equal(parseRegistry('123456789012.dkr.ecr.us-east-1.amazonaws.com:65535')?.kind, 'private');
+  });
+});
+
+describe('hostOf', () => {
+  it('gives the lowercased host the registry identity is keyed on', () => {
+    assert.equal(hostOf('HTTPS://Public.ECR.aws:443/v2/'), 'public.ecr.aws');
+    assert.equal(hostOf('user@Example.COM:8443/x'), 'example.com');
+    assert.equal(hostOf(''), undefined);
+    assert.equal(hostOf('https://'), undefined);
+  });
+});

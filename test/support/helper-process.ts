@@ -1,0 +1,82 @@
+/**
+ * Runs the real `bin/docker-credential-ecr-login` the way Docker does: a fresh process, a
+ * payload on stdin, stdout and the exit status read back. Every run gets an environment built
+ * from scratch — nothing of the machine's AWS_*, SSL or NODE_* settings leaks in — and
+ * EC2 metadata is off unless a test points it at an emulator.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** dist/test/support → the repository root. */
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+export const HELPER_BIN = join(REPO_ROOT, 'bin', 'docker-credential-ecr-login');
+
+export interface HelperResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly elapsedMs: number;
+}
+
+export type Env = Record<string, string>;
+
+/** A temporary HOME, removed by the returned cleanup. */
+export function makeTempHome(prefix = 'ecr-login-test-'): { home: string; cleanup: () => void } {
+  const home = mkdtempSync(join(tmpdir(), prefix));
+  return { home, cleanup: () => rmSync(home, { recursive: true, force: true }) };
+}
+
+/** The environment of one helper run: PATH and HOME, metadata off, and what the test adds. */
+export function cleanEnv(home: string, extra: Env = {}): Env {
+  return {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    HOME: home,
+    LANG: 'C.UTF-8',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...extra,
+  };
+}
+
+export interface RunOptions {
+  readonly env: Env;
+  readonly input?: string | Buffer;
+  /** The test fails rather than hangs: the helper is killed after this long. */
+  readonly timeoutMs?: number;
+  readonly cwd?: string;
+}
+
+export function runHelper(args: readonly string[], options: RunOptions): Promise<HelperResult> {
+  return runCommand(HELPER_BIN, args, options);
+}
+
+export function runCommand(command: string, args: readonly string[], options: RunOptions): Promise<HelperResult> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, [...args], { env: options.env, cwd: options.cwd ?? options.env.HOME, stdio: 'pipe' });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    // A helper that stops reading early closes the pipe under a large payload: that is expected.
+    child.stdin.on('error', () => undefined);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({
+        code,
+        signal,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+        elapsedMs: Number(process.hrtime.bigint() - started) / 1e6,
+      });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
