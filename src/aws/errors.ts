@@ -40,6 +40,10 @@ export function explainAwsFailure(error: unknown, context: FailureContext): stri
   }
 
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status !== undefined && (error.name === 'SyntaxError' || /deserialization error/i.test(error.message))) {
+    // A proxy or load balancer page rather than an AWS answer.
+    return `HTTP ${status} from the ${context.api} API, with an answer that is not AWS JSON`;
+  }
   if (status !== undefined) {
     const named = error.name && error.name !== 'Error' && !/^Unknown/.test(error.name) ? error.name : `HTTP ${status}`;
     const message = error.message && error.message !== 'UnknownError' && error.message !== error.name ? `: ${error.message}` : '';

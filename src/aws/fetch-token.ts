@@ -20,7 +20,7 @@ export const NETWORK_LIMITS = {
   /** Per attempt at the EC2 metadata and container credential endpoints. */
   credentialEndpointTimeoutMs: 1000,
   connectionTimeoutMs: 3000,
-  requestTimeoutMs: 10000,
+  requestTimeoutMs: 5000,
   maxAttempts: 3,
 } as const;
 
@@ -40,6 +40,8 @@ export function clientConfig(registry: EcrRegistry, context: FetchContext) {
   const requestHandler = {
     connectionTimeout: NETWORK_LIMITS.connectionTimeoutMs,
     requestTimeout: NETWORK_LIMITS.requestTimeoutMs,
+    // Without it the SDK only warns when requestTimeout passes, and goes on waiting.
+    throwOnRequestTimeout: true,
   };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { fromNodeProviderChain } = require('@aws-sdk/credential-providers') as typeof import('@aws-sdk/credential-providers');

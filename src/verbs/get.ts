@@ -10,7 +10,7 @@ import { parseRegistry } from '../registry/parse';
 import type { VerbContext } from './context';
 
 /** The longest a `get` waits on AWS in all, retries included: a hang must not block a pull. */
-export const GET_DEADLINE_MS = 20_000;
+export const GET_DEADLINE_MS = 15_000;
 
 export async function get(input: string, context: VerbContext): Promise<Outcome> {
   const serverUrl = input.trim();
