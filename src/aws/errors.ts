@@ -23,7 +23,7 @@ const NO_CREDENTIALS_MESSAGE = /could not load credentials from any providers/i;
 
 export function explainAwsFailure(error: unknown, context: FailureContext): string {
   if (error instanceof TokenFormatError) return `${context.api} answered with an unusable token: ${error.message}`;
-  if (error instanceof DeadlineError) return error.message;
+  if (error instanceof DeadlineError || error instanceof ExplainedError) return error.message;
   if (!(error instanceof Error)) return `unexpected failure: ${String(error)}`;
 
   if (error.name === 'CredentialsProviderError' || error.name === 'ProviderError') {
@@ -51,6 +51,11 @@ export function explainAwsFailure(error: unknown, context: FailureContext): stri
     return `${named}${message}${suffix}`;
   }
   return error.message ? `${error.name}: ${error.message}` : error.name;
+}
+
+/** A failure already put into words, such as one another helper process met and shared. */
+export class ExplainedError extends Error {
+  override readonly name = 'ExplainedError';
 }
 
 /** Raised when a step of a `get` outlives its time budget: a hang must never block Docker or Nomad. */

@@ -3,7 +3,7 @@
  * Verb modules are loaded only for the verb that runs.
  */
 import { homedir } from 'node:os';
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { readSettings, type Environment } from '../config/settings';
 import { openLogger, type Logger } from '../logging/logger';
 import { HELPER_NAME, USAGE_LINE } from '../protocol/messages';
@@ -30,6 +30,20 @@ const DESCRIPTIONS: Record<Verb, string> = {
 
 /** Runs one invocation and says what to print; never throws. */
 export async function run(argv: readonly string[], io: ProcessIo): Promise<Outcome> {
+  // Docker, Nomad and the rest call exactly `<verb>`: dispatched without loading commander
+  // (about 5 ms), which serves the flags, help and usage errors people type.
+  const [only] = argv;
+  if (argv.length === 1 && isVerb(only)) return runVerb(only, io);
+  return runCommandLine(argv, io);
+}
+
+function isVerb(word: string | undefined): word is Verb {
+  return (VERBS as readonly (string | undefined)[]).includes(word);
+}
+
+async function runCommandLine(argv: readonly string[], io: ProcessIo): Promise<Outcome> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { CommanderError } = require('commander') as typeof import('commander');
   let chosen: Verb | undefined;
   const printed: string[] = [];
   const program = buildProgram((verb) => {
@@ -43,7 +57,7 @@ export async function run(argv: readonly string[], io: ProcessIo): Promise<Outco
     }
     const first = argv[0];
     const reason =
-      first !== undefined && !first.startsWith('-') && !(VERBS as readonly string[]).includes(first)
+      first !== undefined && !first.startsWith('-') && !isVerb(first)
         ? `unknown verb '${first}'`
         : error instanceof CommanderError
           ? error.message.replace(/^error: /, '')
@@ -55,6 +69,8 @@ export async function run(argv: readonly string[], io: ProcessIo): Promise<Outco
 }
 
 function buildProgram(choose: (verb: Verb) => void, printed: string[]): Command {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Command } = require('commander') as typeof import('commander');
   const program = new Command(HELPER_NAME)
     // Set before the subcommands are added: they inherit it. Errors are printed by run().
     .configureOutput({
@@ -93,7 +109,7 @@ async function runVerb(verb: Verb, io: ProcessIo): Promise<Outcome> {
     switch (verb) {
       case 'list': {
         const { list } = await import('../verbs/list');
-        return list();
+        return list(context);
       }
       case 'get': {
         const input = await readInput(io.stdin);
@@ -127,7 +143,7 @@ async function readInput(stdin: NodeJS.ReadableStream): Promise<string> {
 
 function createContext(verb: Verb, io: ProcessIo): VerbContext {
   const settings = readSettings(io.env, io.homeDir);
-  const logger = openLogger({ logDir: settings.logDir, level: settings.logLevel, verb });
+  const logger = openLogger({ parentDir: settings.cacheDir, logDir: settings.logDir, level: settings.logLevel, verb });
   routeWarningsTo(logger);
   return {
     env: io.env,
@@ -135,6 +151,7 @@ function createContext(verb: Verb, io: ProcessIo): VerbContext {
     settings,
     logger,
     fetchToken: () => (require('../aws/fetch-token') as typeof import('../aws/fetch-token')).fetchRegistryToken,
+    clock: { now: Date.now, sleep: (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds)) },
   };
 }
 

@@ -17,6 +17,15 @@ export function ensurePrivateDir(path: string): DirCheck {
   return checkPrivateDir(path);
 }
 
+/** Each directory in turn, outermost first: a trusted child of an untrusted parent is not trusted. */
+export function ensurePrivateDirs(paths: readonly string[]): DirCheck {
+  for (const path of paths) {
+    const check = ensurePrivateDir(path);
+    if (!check.trusted) return check;
+  }
+  return { trusted: true };
+}
+
 export function checkPrivateDir(path: string): DirCheck {
   let stats;
   try {

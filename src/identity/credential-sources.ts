@@ -5,8 +5,9 @@
 import { join } from 'node:path';
 import type { Environment } from '../config/settings';
 
+/** The profile the SDK will read: AWS_PROFILE as given, else `default` (AWS_DEFAULT_PROFILE is not the SDK's). */
 export function activeProfile(env: Environment): string {
-  return env.AWS_PROFILE?.trim() || env.AWS_DEFAULT_PROFILE?.trim() || 'default';
+  return env.AWS_PROFILE || 'default';
 }
 
 export function sharedConfigFiles(env: Environment, homeDir: string): { config: string; credentials: string } {

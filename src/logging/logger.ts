@@ -8,7 +8,7 @@
 import { closeSync, constants, fstatSync, fchmodSync, openSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogLevel } from '../config/settings';
-import { ensurePrivateDir, errorCode } from '../fs/private-dir';
+import { ensurePrivateDirs, errorCode } from '../fs/private-dir';
 
 export interface Logger {
   trace(fields: object, message: string): void;
@@ -33,6 +33,8 @@ const noop = (): void => undefined;
 export const silentLogger: Logger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop };
 
 export interface LogTarget {
+  /** The cache directory the log directory lives in: it must be trusted too. */
+  readonly parentDir?: string;
   readonly logDir: string;
   readonly level: LogLevel;
   readonly verb: string;
@@ -58,20 +60,28 @@ export function openLogger(target: LogTarget): Logger {
       continue;
     }
     logger[method] = (fields, message) => {
-      backend ??= openPino(target);
-      backend[method](fields, message);
+      try {
+        backend ??= openPino(target);
+        backend[method](fields, message);
+      } catch {
+        // A full disk or a vanished directory: the log is lost, the answer must not be.
+        backend = silentLogger;
+      }
     };
   }
   return logger;
 }
 
 function openPino(target: LogTarget): Logger {
-  const dirCheck = ensurePrivateDir(target.logDir);
+  const dirCheck = ensurePrivateDirs(target.parentDir === undefined ? [target.logDir] : [target.parentDir, target.logDir]);
   if (!dirCheck.trusted) return silentLogger;
   const fd = openLogFile(join(target.logDir, LOG_FILE_NAME));
   if (fd === undefined) return silentLogger;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pino = require('pino') as typeof import('pino');
+  const destination = pino.destination({ fd, sync: true });
+  // sonic-boom reports a failed write (ENOSPC, EIO) as an 'error' event, fatal when unheard.
+  destination.on('error', () => undefined);
   return pino.pino(
     {
       level: target.level,
@@ -79,7 +89,7 @@ function openPino(target: LogTarget): Logger {
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       serializers: { err: describeErrorForLog },
     },
-    pino.destination({ fd, sync: true }),
+    destination,
   );
 }
 

@@ -9,7 +9,11 @@ export interface Outcome {
   readonly stderr?: string;
 }
 
-export const success = (stdout = ''): Outcome => ({ exitCode: 0, stdout });
+export const success = (stdout = '', notice?: string): Outcome => ({
+  exitCode: 0,
+  stdout,
+  ...(notice === undefined ? {} : { stderr: `${oneLine(notice)}\n` }),
+});
 
 /**
  * A failure: clients read the reason from stdout, so it goes there as one line; `detail`, when

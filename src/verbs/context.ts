@@ -5,6 +5,11 @@ import type { TokenFetcher } from '../aws/fetch-token';
 import type { Environment, Settings } from '../config/settings';
 import type { Logger } from '../logging/logger';
 
+export interface Clock {
+  readonly now: () => number;
+  readonly sleep: (milliseconds: number) => Promise<void>;
+}
+
 export interface VerbContext {
   readonly env: Environment;
   readonly homeDir: string;
@@ -12,4 +17,5 @@ export interface VerbContext {
   readonly logger: Logger;
   /** Loads the AWS SDK on first use; a verb that needs no token never pays for it. */
   readonly fetchToken: () => TokenFetcher;
+  readonly clock: Clock;
 }

@@ -1,10 +1,29 @@
 /**
- * `list`: the registries the helper can answer for, as `{"https://host":"AWS"}`. It never calls
- * AWS (the Go helper does, and hangs on closed networks); with no token cache yet, nothing is
- * known, so the answer is the empty object.
+ * `list`: the registries this identity holds an unexpired cached token for, as
+ * `{"https://host":"AWS"}`. Answered from the cache alone: no AWS call, no SDK (the Go helper
+ * calls AWS here, and hangs on closed networks).
  */
+import { isUnexpired } from '../cache/entry';
+import { openTokenStore } from '../cache/token-store';
+import { identityFingerprint } from '../identity/fingerprint';
+import { readSharedConfigTexts } from '../identity/shared-files';
 import { success, type Outcome } from '../protocol/outcome';
+import type { VerbContext } from './context';
 
-export function list(): Outcome {
-  return success('{}\n');
+export function list(context: VerbContext): Outcome {
+  const registries: Record<string, string> = {};
+  if (!context.settings.cacheDisabled) {
+    const { store } = openTokenStore(context.settings.cacheDir, context.logger);
+    if (store !== undefined) {
+      const identity = identityFingerprint(context.env, readSharedConfigTexts(context.env, context.homeDir)).hash;
+      const now = context.clock.now();
+      const hosts = store
+        .entries()
+        .filter((entry) => entry.identity === identity && isUnexpired(entry, now))
+        .map((entry) => entry.registry)
+        .sort();
+      for (const host of hosts) registries[`https://${host}`] = 'AWS';
+    }
+  }
+  return success(`${JSON.stringify(registries)}\n`);
 }

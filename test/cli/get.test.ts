@@ -1,5 +1,6 @@
 /**
  * `get` end to end: the real bin/, the real AWS SDK, the project's ECR emulator on loopback.
+ * The token cache is off here, so that every run reaches the emulator; cache.test.ts covers it.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -24,6 +25,7 @@ before(async () => {
     AWS_SECRET_ACCESS_KEY: SECRET_KEY,
     AWS_ENDPOINT_URL_ECR: emulator.url,
     AWS_ENDPOINT_URL_ECR_PUBLIC: emulator.url,
+    AWS_ECR_DISABLE_CACHE: '1',
   });
 });
 after(async () => {
@@ -174,11 +176,15 @@ describe('secrets never reach the log or the terminal', () => {
   it('at trace level, through successes and failures', async () => {
     const { home: traceHome, cleanup: cleanTrace } = makeTempHome();
     try {
-      const traceEnv = { HOME: traceHome, AWS_ECR_LOG_LEVEL: 'trace', AWS_SESSION_TOKEN: 'SESSIONTOKENSECRETVALUE' };
+      // With the cache on: a token written to the cache must still never reach the log.
+      const traceEnv = { HOME: traceHome, AWS_ECR_LOG_LEVEL: 'trace', AWS_SESSION_TOKEN: 'SESSIONTOKENSECRETVALUE', AWS_ECR_DISABLE_CACHE: '' };
       emulator.addCredentials(KEY_ID, SECRET_KEY);
       const results = [await get(HOST, traceEnv), await get('public.ecr.aws', traceEnv)];
       emulator.inject({ kind: 'access-denied', times: 1 });
+      results.push(await get(`${ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com`, traceEnv));
+      assert.match(results.at(-1)?.stdout ?? '', /AccessDeniedException/);
       results.push(await get(HOST, traceEnv));
+      results.push(await runHelper(['list'], { env: { ...env, ...traceEnv } }));
       results.push(await runHelper(['store'], { env: { ...env, ...traceEnv }, input: JSON.stringify({ ServerURL: HOST, Username: 'AWS', Secret: 'DOCKERLOGINPASSWORD' }) }));
       const logDir = join(traceHome, '.ecr', 'log');
       const logText = readdirSync(logDir).map((name) => readFileSync(join(logDir, name), 'utf8')).join('\n');

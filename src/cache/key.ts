@@ -1,0 +1,23 @@
+/**
+ * The cache key of a registry for the current identity. Pure.
+ */
+import { endpointOverride, endpointVariant } from '../aws/endpoints';
+import type { Environment } from '../config/settings';
+import { ECR_PUBLIC_REGION, type EcrRegistry } from '../registry/parse';
+import type { CacheKey } from './entry';
+
+export function cacheKeyFor(registry: EcrRegistry, env: Environment, identity: string): CacheKey {
+  return {
+    service: registry.kind === 'private' ? 'ecr' : 'ecr-public',
+    registry: registry.host,
+    region: registry.kind === 'private' ? registry.region : ECR_PUBLIC_REGION,
+    endpoint: endpointOverride(registry, env) ?? variantName(registry, env),
+    identity,
+  };
+}
+
+function variantName(registry: EcrRegistry, env: Environment): string {
+  const variant = endpointVariant(registry, env);
+  const parts = [variant.useFipsEndpoint ? 'fips' : '', variant.useDualstackEndpoint ? 'dualstack' : ''].filter(Boolean);
+  return parts.length === 0 ? 'standard' : parts.join('+');
+}

@@ -1,0 +1,43 @@
+/**
+ * The AWS shared config and credentials files, read the way the AWS SDK for JavaScript reads
+ * them (so that our idea of "which profile, with which settings" is the SDK's): `#`/`;` comments
+ * at a line start or after white space, `[section]` headers, `key = value`, and nested blocks
+ * that start at a key with an empty value and go on over indented lines. Pure.
+ */
+export type IniSections = Record<string, Record<string, string>>;
+
+/** Section kinds the SDK recognises in `[kind name]` headers; others are ignored. */
+const KNOWN_SECTION_KINDS = new Set(['profile', 'sso-session', 'services']);
+const PREFIXED_SECTION = /^([\w-]+)\s(["'])?([\w\-@+.%:/]+)\2$/;
+
+/** Sections keyed `name` for plain headers and `kind.name` for prefixed ones, as the SDK keys them. */
+export function parseIni(text: string): IniSections {
+  const sections = Object.create(null) as IniSections;
+  let section: string | undefined;
+  let nestedUnder: string | undefined;
+  for (const rawLine of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
+    const line = (rawLine.split(/(?:^|\s)[;#]/)[0] ?? '').trim();
+    if (line.startsWith('[') && line.endsWith(']')) {
+      nestedUnder = undefined;
+      const name = line.slice(1, -1);
+      const prefixed = PREFIXED_SECTION.exec(name);
+      if (prefixed) section = KNOWN_SECTION_KINDS.has(prefixed[1] ?? '') ? `${prefixed[1]}.${prefixed[3]}` : undefined;
+      else section = name;
+      if (section === '__proto__' || section === 'profile.__proto__') section = undefined;
+      continue;
+    }
+    if (section === undefined) continue;
+    const equals = line.indexOf('=');
+    if (equals <= 0) continue;
+    const key = line.slice(0, equals).trim();
+    const value = line.slice(equals + 1).trim();
+    if (value === '') {
+      nestedUnder = key;
+      continue;
+    }
+    if (nestedUnder !== undefined && rawLine.trimStart() === rawLine) nestedUnder = undefined;
+    const values = (sections[section] ??= Object.create(null) as Record<string, string>);
+    values[nestedUnder === undefined ? key : `${nestedUnder}.${key}`] = value;
+  }
+  return sections;
+}

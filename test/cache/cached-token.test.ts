@@ -1,0 +1,556 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { RegistryToken } from '../../src/aws/authorization-token';
+import { getTokenThroughCache, type FlightLimits, type ServedToken } from '../../src/cache/cached-token';
+import { entryId, makeEntry, type CacheKey } from '../../src/cache/entry';
+import { FlightLocks, processIsAlive } from '../../src/cache/single-flight';
+import { TOKENS_DIR_NAME, TokenStore, openTokenStore } from '../../src/cache/token-store';
+import { silentLogger } from '../../src/logging/logger';
+
+const HOUR = 60 * 60 * 1000;
+const LIFETIME = 12 * HOUR;
+
+const root = mkdtempSync(join(tmpdir(), 'cached-token-'));
+chmodSync(root, 0o700);
+after(() => rmSync(root, { recursive: true, force: true }));
+
+let counter = 0;
+function freshDir(): string {
+  const dir = join(root, `d${counter++}`);
+  mkdirSync(dir, { mode: 0o700 });
+  return dir;
+}
+
+const key: CacheKey = {
+  service: 'ecr',
+  registry: '111122223333.dkr.ecr.us-east-1.amazonaws.com',
+  region: 'us-east-1',
+  endpoint: 'standard',
+  identity: '0123456789abcdef0123456789abcdef',
+};
+const ID = entryId(key);
+
+function deadPid(): number {
+  const result = spawnSync(process.execPath, ['-e', '']);
+  assert.equal(processIsAlive(result.pid), false, 'the pid of an exited process was reused already');
+  return result.pid;
+}
+
+function tokenAt(time: number, secret: string): RegistryToken {
+  return { username: 'AWS', secret, expiresAt: new Date(time + LIFETIME) };
+}
+
+interface Harness {
+  readonly dir: string;
+  readonly store: TokenStore;
+  readonly locks: FlightLocks;
+  /** Another process, as far as the lock files can tell. */
+  readonly other: FlightLocks;
+  readonly clock: { t: number };
+  fetchCalls: number;
+  sleeps: number;
+  /** What the next fetch does: answer with a new token, or fail with this error. */
+  failWith: Error | undefined;
+  /** Runs after each sleep, with the number of sleeps so far. */
+  onSleep: (count: number) => void;
+  limits: FlightLimits;
+  get(): Promise<ServedToken>;
+}
+
+function harness(options: { storeDir?: string; lockDir?: string; start?: number } = {}): Harness {
+  const dir = freshDir();
+  const storeDir = options.storeDir ?? dir;
+  const lockDir = options.lockDir ?? storeDir;
+  const h: Harness = {
+    dir,
+    store: new TokenStore(storeDir, silentLogger),
+    locks: new FlightLocks(lockDir, silentLogger),
+    other: new FlightLocks(lockDir, silentLogger),
+    clock: { t: options.start ?? Date.now() },
+    fetchCalls: 0,
+    sleeps: 0,
+    failWith: undefined,
+    onSleep: () => undefined,
+    limits: { pollMs: 50, lockMaxAgeMs: 30_000, maxWaitMs: 120_000 },
+    get() {
+      return getTokenThroughCache({
+        store: h.store,
+        locks: h.locks,
+        key,
+        id: ID,
+        fetch: async () => {
+          h.fetchCalls += 1;
+          const calledAt = h.clock.t;
+          h.clock.t += 250; // the request takes a while
+          await new Promise((resolve) => setImmediate(resolve));
+          if (h.failWith !== undefined) throw h.failWith;
+          return tokenAt(calledAt, `secret-${h.fetchCalls}`);
+        },
+        explain: (e) => String((e as Error).message),
+        now: () => h.clock.t,
+        sleep: async (ms) => {
+          h.clock.t += ms;
+          h.sleeps += 1;
+          await new Promise((resolve) => setImmediate(resolve));
+          h.onSleep(h.sleeps);
+        },
+        logger: silentLogger,
+        limits: h.limits,
+      });
+    },
+  };
+  return h;
+}
+
+/** Stores an entry as a previous run would have, issued at `issuedAt`. */
+function seed(h: Harness, issuedAt: number, secret = 'seeded', entryKey: CacheKey = key): void {
+  assert.equal(h.store.write(ID, makeEntry(entryKey, tokenAt(issuedAt, secret), issuedAt)), true);
+}
+
+function leftovers(dir: string): string[] {
+  return readdirSync(dir).filter((name) => name.includes('.stale.') || name.endsWith('.tmp'));
+}
+
+describe('getTokenThroughCache: one process', () => {
+  it('fetches on a miss, stores the token, then serves it from the cache without fetching', async () => {
+    const h = harness();
+    const start = h.clock.t;
+    const first = await h.get();
+    assert.equal(first.origin, 'fetched');
+    assert.equal(first.token.secret, 'secret-1');
+    assert.equal(h.fetchCalls, 1);
+
+    const stored = h.store.read(ID);
+    assert.ok(stored !== undefined);
+    assert.equal(stored.secret, 'secret-1');
+    assert.equal(stored.issuedAt, start, 'issuedAt is taken before the request');
+    assert.equal(stored.expiresAt, start + LIFETIME);
+    assert.equal(statSync(h.store.entryPath(ID)).mode & 0o777, 0o600);
+    assert.equal(h.locks.isHeld(ID), false, 'the lock is released');
+
+    h.clock.t += HOUR;
+    const second = await h.get();
+    assert.equal(second.origin, 'cache');
+    assert.equal(second.token.secret, 'secret-1');
+    assert.equal(second.token.expiresAt.getTime(), start + LIFETIME);
+    assert.equal(h.fetchCalls, 1);
+  });
+
+  it('serves from the cache until just before half the lifetime, and fetches again from there', async () => {
+    const h = harness();
+    const issued = h.clock.t;
+    seed(h, issued);
+    h.clock.t = issued + LIFETIME / 2 - 1;
+    assert.equal((await h.get()).origin, 'cache');
+    assert.equal(h.fetchCalls, 0);
+
+    h.clock.t = issued + LIFETIME / 2;
+    const refreshed = await h.get();
+    assert.equal(refreshed.origin, 'fetched');
+    assert.equal(refreshed.token.secret, 'secret-1');
+    assert.equal(h.fetchCalls, 1);
+    assert.equal(h.store.read(ID)?.secret, 'secret-1', 'the new token replaced the old one');
+  });
+
+  it('fetches again when the clock reads before the entry was issued', async () => {
+    const h = harness();
+    seed(h, h.clock.t + HOUR);
+    assert.equal((await h.get()).origin, 'fetched');
+    assert.equal(h.fetchCalls, 1);
+  });
+
+  it('does not serve an entry stored under the same id for another key', async () => {
+    const h = harness();
+    seed(h, h.clock.t, 'foreign', { ...key, identity: 'ffffffffffffffffffffffffffffffff' });
+    const served = await h.get();
+    assert.equal(served.origin, 'fetched');
+    assert.equal(served.token.secret, 'secret-1');
+  });
+
+  it('serves a still-valid cached token when the fetch fails, without a new fetch after', async () => {
+    const h = harness();
+    const issued = h.clock.t;
+    seed(h, issued, 'old-but-valid');
+    h.clock.t = issued + 8 * HOUR;
+    h.failWith = new Error('ThrottlingException: slow down');
+    const served = await h.get();
+    assert.equal(served.origin, 'cache-after-failure');
+    assert.equal(served.token.secret, 'old-but-valid');
+    assert.equal(served.token.expiresAt.getTime(), issued + LIFETIME);
+    assert.equal(h.fetchCalls, 1);
+    assert.equal(h.locks.isHeld(ID), false);
+  });
+
+  it('rejects when the fetch fails and the cached token has expired', async () => {
+    const h = harness();
+    const issued = h.clock.t;
+    seed(h, issued, 'expired');
+    h.clock.t = issued + LIFETIME;
+    const failure = new Error('AccessDeniedException: no');
+    h.failWith = failure;
+    await assert.rejects(h.get(), (error: unknown) => error === failure);
+    assert.equal(h.fetchCalls, 1);
+    assert.equal(h.locks.isHeld(ID), false, 'the lock is released after a failure');
+  });
+
+  it('rejects when the fetch fails and nothing is cached, sharing the failure with waiters', async () => {
+    const h = harness();
+    h.failWith = new Error('ExpiredTokenException: the security token included in the request is expired');
+    await assert.rejects(h.get(), /ExpiredTokenException/);
+    assert.deepEqual(h.other.readFailure(ID)?.message, 'ExpiredTokenException: the security token included in the request is expired');
+  });
+
+  it('clears the shared failure once a fetch succeeds', async () => {
+    const h = harness();
+    h.failWith = new Error('boom');
+    await assert.rejects(h.get());
+    assert.notEqual(h.other.readFailure(ID), undefined);
+    h.failWith = undefined;
+    assert.equal((await h.get()).origin, 'fetched');
+    assert.equal(h.other.readFailure(ID), undefined);
+  });
+
+  it('prunes expired entries after a fetch, but not on a cache hit', async () => {
+    const h = harness();
+    const otherId = 'b'.repeat(40);
+    const expiredEntry = makeEntry({ ...key, registry: 'other.example' }, tokenAt(h.clock.t - 2 * LIFETIME, 'gone'), h.clock.t - 2 * LIFETIME);
+    h.store.write(otherId, expiredEntry);
+    seed(h, h.clock.t);
+    assert.equal((await h.get()).origin, 'cache');
+    assert.ok(existsSync(h.store.entryPath(otherId)), 'a cache hit touches nothing');
+
+    h.clock.t += LIFETIME / 2;
+    assert.equal((await h.get()).origin, 'fetched');
+    assert.equal(existsSync(h.store.entryPath(otherId)), false);
+    assert.ok(existsSync(h.store.entryPath(ID)));
+  });
+
+  it('makes one fetch for many concurrent misses in one process', async () => {
+    const dir = freshDir();
+    const store = new TokenStore(dir, silentLogger);
+    let fetchCalls = 0;
+    const request = () =>
+      getTokenThroughCache({
+        store,
+        locks: new FlightLocks(dir, silentLogger),
+        key,
+        id: ID,
+        fetch: async () => {
+          fetchCalls += 1;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          return tokenAt(Date.now(), `concurrent-${fetchCalls}`);
+        },
+        explain: (e) => String((e as Error).message),
+        now: () => Date.now(),
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        logger: silentLogger,
+        limits: { pollMs: 2, lockMaxAgeMs: 60_000, maxWaitMs: 60_000 },
+      });
+    const served = await Promise.all([request(), request(), request(), request(), request()]);
+    assert.equal(fetchCalls, 1);
+    assert.deepEqual(served.map((s) => s.token.secret), Array(5).fill('concurrent-1'));
+    assert.deepEqual(served.map((s) => s.origin).sort(), ['another-process', 'another-process', 'another-process', 'another-process', 'fetched']);
+  });
+});
+
+describe('getTokenThroughCache: waiting for another process', () => {
+  it('takes the token the lock holder stores, and never fetches', async () => {
+    const h = harness();
+    assert.equal(h.other.tryAcquire(ID, h.clock.t).state, 'acquired');
+    h.onSleep = (count) => {
+      if (count === 3) h.store.write(ID, makeEntry(key, tokenAt(h.clock.t, 'from-leader'), h.clock.t));
+    };
+    const served = await h.get();
+    assert.equal(served.origin, 'another-process');
+    assert.equal(served.token.secret, 'from-leader');
+    assert.equal(h.fetchCalls, 0);
+    assert.equal(h.sleeps, 3);
+    assert.equal(h.other.isHeld(ID), true, 'the leader\'s lock is left to the leader');
+  });
+
+  it('rejects with the message of the failure the lock holder records', async () => {
+    const h = harness();
+    assert.equal(h.other.tryAcquire(ID, h.clock.t).state, 'acquired');
+    h.onSleep = (count) => {
+      if (count === 2) h.other.recordFailure(ID, { at: h.clock.t, message: 'AccessDeniedException: not authorized' });
+    };
+    await assert.rejects(h.get(), (error: unknown) => error instanceof Error && error.message === 'AccessDeniedException: not authorized');
+    assert.equal(h.fetchCalls, 0);
+  });
+
+  it('falls back to a still-valid cached token when the lock holder records a failure', async () => {
+    const h = harness();
+    const issued = h.clock.t;
+    seed(h, issued, 'still-valid');
+    h.clock.t = issued + 7 * HOUR;
+    assert.equal(h.other.tryAcquire(ID, h.clock.t).state, 'acquired');
+    h.onSleep = (count) => {
+      if (count === 1) h.other.recordFailure(ID, { at: h.clock.t, message: 'ServerException (HTTP 500)' });
+    };
+    const served = await h.get();
+    assert.equal(served.origin, 'cache-after-failure');
+    assert.equal(served.token.secret, 'still-valid');
+    assert.equal(h.fetchCalls, 0);
+  });
+
+  it('ignores a failure recorded before it began waiting, and fetches once the lock is free', async () => {
+    const h = harness();
+    h.other.recordFailure(ID, { at: h.clock.t - 1000, message: 'an old failure' });
+    const attempt = h.other.tryAcquire(ID, h.clock.t);
+    assert.equal(attempt.state, 'acquired');
+    h.onSleep = (count) => {
+      if (count === 3 && attempt.state === 'acquired') attempt.release();
+    };
+    const served = await h.get();
+    assert.equal(served.origin, 'fetched');
+    assert.equal(h.fetchCalls, 1);
+  });
+
+  it('fetches by itself when the lock holder lets go without storing a token', async () => {
+    const h = harness();
+    const attempt = h.other.tryAcquire(ID, h.clock.t);
+    h.onSleep = (count) => {
+      if (count === 2 && attempt.state === 'acquired') attempt.release();
+    };
+    const served = await h.get();
+    assert.equal(served.origin, 'fetched');
+    assert.equal(h.fetchCalls, 1);
+    assert.equal(h.locks.isHeld(ID), false);
+  });
+
+  it('takes over a lock whose owner is dead, and fetches once', async () => {
+    const h = harness();
+    const lockPath = join(h.dir, `${ID}.lock`);
+    writeFileSync(lockPath, JSON.stringify({ pid: deadPid(), host: hostname(), since: h.clock.t, nonce: '00112233aabbccdd' }), { mode: 0o600 });
+    const served = await h.get();
+    assert.equal(served.origin, 'fetched');
+    assert.equal(h.fetchCalls, 1);
+    assert.equal(existsSync(lockPath), false);
+    assert.deepEqual(leftovers(h.dir), []);
+    assert.equal(h.store.read(ID)?.secret, 'secret-1');
+  });
+
+  it('breaks a lock older than lockMaxAgeMs even when its owner is alive', async () => {
+    const h = harness();
+    assert.equal(h.other.tryAcquire(ID, h.clock.t - h.limits.lockMaxAgeMs - 1).state, 'acquired');
+    const served = await h.get();
+    assert.equal(served.origin, 'fetched');
+    assert.equal(h.fetchCalls, 1);
+    assert.equal(h.sleeps, 1, 'judged stale at the first look');
+    assert.equal(h.locks.isHeld(ID), false);
+  });
+
+  it('breaks a torn (empty) lock only after waiting lockMaxAgeMs', async () => {
+    const h = harness();
+    writeFileSync(join(h.dir, `${ID}.lock`), '', { mode: 0o600 });
+    const start = h.clock.t;
+    const served = await h.get();
+    assert.equal(served.origin, 'fetched');
+    assert.equal(h.fetchCalls, 1);
+    assert.ok(h.sleeps * h.limits.pollMs > h.limits.lockMaxAgeMs);
+    assert.ok(h.clock.t - start > h.limits.lockMaxAgeMs);
+  });
+
+  it('gives up waiting after maxWaitMs and fetches by itself, leaving the holder\'s lock alone', async () => {
+    const h = harness();
+    h.limits = { pollMs: 50, lockMaxAgeMs: 10 * 60_000, maxWaitMs: 500 };
+    assert.equal(h.other.tryAcquire(ID, h.clock.t).state, 'acquired');
+    const owner = h.other.readOwnerOf(ID);
+    const served = await h.get();
+    assert.equal(served.origin, 'fetched');
+    assert.equal(h.fetchCalls, 1);
+    assert.ok(h.sleeps >= 500 / 50);
+    assert.deepEqual(h.other.readOwnerOf(ID), owner);
+    assert.equal(h.store.read(ID)?.secret, 'secret-1');
+  });
+});
+
+describe('getTokenThroughCache: a cache that cannot be used', () => {
+  it('returns the fetched token when the store directory does not exist', async () => {
+    const missing = join(root, 'missing', TOKENS_DIR_NAME);
+    const h = harness({ storeDir: missing });
+    const first = await h.get();
+    assert.equal(first.origin, 'fetched');
+    assert.equal(first.token.secret, 'secret-1');
+    const second = await h.get();
+    assert.equal(second.origin, 'fetched');
+    assert.equal(h.fetchCalls, 2);
+    assert.equal(existsSync(missing), false);
+  });
+
+  it('returns the fetched token when only the store cannot be written', async () => {
+    const h = harness({ storeDir: join(root, 'missing-too'), lockDir: freshDir() });
+    const served = await h.get();
+    assert.equal(served.origin, 'fetched');
+    assert.equal(served.token.secret, 'secret-1');
+    assert.equal(h.locks.isHeld(ID), false);
+  });
+
+  it('still rejects with the fetch error when the store does not exist', async () => {
+    const h = harness({ storeDir: join(root, 'missing-three') });
+    h.failWith = new Error('no credentials');
+    await assert.rejects(h.get(), /no credentials/);
+  });
+});
+
+describe('TokenStore', () => {
+  const storeAt = (): TokenStore => new TokenStore(freshDir(), silentLogger);
+  const now = Date.now();
+  const entry = (registry: string, issuedAt: number) => makeEntry({ ...key, registry }, tokenAt(issuedAt, `s-${registry}`), issuedAt);
+
+  it('reads back what it wrote, in a 0600 file, leaving no temp file', () => {
+    const store = storeAt();
+    const written = entry('a.example', now);
+    assert.equal(store.write(ID, written), true);
+    assert.deepEqual(store.read(ID), written);
+    assert.equal(statSync(store.entryPath(ID)).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(store.dir), [`${ID}.json`]);
+  });
+
+  it('replaces an entry on a second write', () => {
+    const store = storeAt();
+    store.write(ID, entry('a.example', now));
+    const second = entry('b.example', now + 1);
+    store.write(ID, second);
+    assert.deepEqual(store.read(ID), second);
+    assert.deepEqual(readdirSync(store.dir), [`${ID}.json`]);
+  });
+
+  it('reads a missing or unreadable entry as undefined', () => {
+    const store = storeAt();
+    assert.equal(store.read(ID), undefined);
+    writeFileSync(store.entryPath(ID), '{"format":', { mode: 0o600 });
+    assert.equal(store.read(ID), undefined);
+  });
+
+  it('does not follow a symbolic link at the entry path', () => {
+    const store = storeAt();
+    const elsewhere = join(freshDir(), 'planted.json');
+    writeFileSync(elsewhere, JSON.stringify(entry('planted.example', now)), { mode: 0o600 });
+    symlinkSync(elsewhere, store.entryPath(ID));
+    assert.equal(store.read(ID), undefined);
+    assert.deepEqual(store.entries(), []);
+  });
+
+  it('does not read a directory at the entry path', () => {
+    const store = storeAt();
+    mkdirSync(store.entryPath(ID));
+    assert.equal(store.read(ID), undefined);
+  });
+
+  it('reports false, without throwing, when the directory is gone', () => {
+    const store = new TokenStore(join(root, 'never-made'), silentLogger);
+    assert.equal(store.write(ID, entry('a.example', now)), false);
+    assert.equal(store.read(ID), undefined);
+    assert.deepEqual(store.entries(), []);
+    assert.doesNotThrow(() => store.prune(now));
+  });
+
+  it('lists only its own entries, ignoring temp, hidden and foreign files', () => {
+    const store = storeAt();
+    const one = entry('one.example', now);
+    const two = entry('two.example', now);
+    store.write('1'.repeat(40), one);
+    store.write('2'.repeat(40), two);
+    const valid = JSON.stringify(entry('stray.example', now));
+    writeFileSync(join(store.dir, `.${process.pid}.abcdef012345.tmp`), valid, { mode: 0o600 });
+    writeFileSync(join(store.dir, '.hidden.json'), valid, { mode: 0o600 });
+    writeFileSync(join(store.dir, 'notes.txt'), valid, { mode: 0o600 });
+    writeFileSync(join(store.dir, 'foreign.json'), '{"not": "ours"}', { mode: 0o600 });
+    writeFileSync(join(store.dir, 'cache.json'), 'garbage', { mode: 0o600 });
+    writeFileSync(join(store.dir, `${'3'.repeat(40)}.lock`), '', { mode: 0o600 });
+    const listed = store.entries().map((e) => e.registry).sort();
+    assert.deepEqual(listed, ['one.example', 'two.example']);
+  });
+
+  it('prunes expired entries and abandoned files, keeping fresh ones and a just-written temp file', () => {
+    const store = storeAt();
+    const dir = store.dir;
+    const old = new Date(now - 5 * 60_000);
+    const names = {
+      fresh: `${'1'.repeat(40)}.json`,
+      expired: `${'2'.repeat(40)}.json`,
+      oldTemp: '.111.aaaaaaaaaaaa.tmp',
+      newTemp: '.222.bbbbbbbbbbbb.tmp',
+      oldGarbage: `${'3'.repeat(40)}.json`,
+      newGarbage: `${'4'.repeat(40)}.json`,
+      oldFailed: `${'5'.repeat(40)}.failed`,
+      newFailed: `${'6'.repeat(40)}.failed`,
+      oldStale: `${'7'.repeat(40)}.lock.stale.123.abcd1234`,
+      lock: `${'8'.repeat(40)}.lock`,
+      other: 'README',
+    };
+    store.write('1'.repeat(40), entry('fresh.example', now));
+    store.write('2'.repeat(40), entry('expired.example', now - LIFETIME - 1));
+    for (const name of [names.oldTemp, names.newTemp, names.oldGarbage, names.newGarbage, names.oldStale, names.lock, names.other]) {
+      writeFileSync(join(dir, name), 'x', { mode: 0o600 });
+    }
+    writeFileSync(join(dir, names.oldFailed), '{"at":1,"message":"m"}', { mode: 0o600 });
+    writeFileSync(join(dir, names.newFailed), '{"at":1,"message":"m"}', { mode: 0o600 });
+    for (const name of [names.oldTemp, names.oldGarbage, names.oldFailed, names.oldStale, names.lock, names.other]) {
+      utimesSync(join(dir, name), old, old);
+    }
+    store.prune(now);
+    assert.deepEqual(readdirSync(dir).sort(), [names.fresh, names.newTemp, names.newGarbage, names.newFailed, names.lock, names.other].sort());
+  });
+
+  it('prunes an entry at its expiry instant, and keeps it just before', () => {
+    const store = storeAt();
+    const issued = now - LIFETIME;
+    store.write(ID, entry('edge.example', issued));
+    store.prune(issued + LIFETIME - 1);
+    assert.notEqual(store.read(ID), undefined);
+    store.prune(issued + LIFETIME);
+    assert.equal(store.read(ID), undefined);
+  });
+});
+
+describe('openTokenStore', () => {
+  it('creates <cache dir>/tokens with mode 0700 and opens a store there', () => {
+    const cacheDir = join(freshDir(), 'cache');
+    const opening = openTokenStore(cacheDir, silentLogger);
+    assert.ok(opening.store !== undefined);
+    assert.equal(opening.store.dir, join(cacheDir, TOKENS_DIR_NAME));
+    assert.equal(statSync(cacheDir).mode & 0o777, 0o700);
+    assert.equal(statSync(opening.store.dir).mode & 0o777, 0o700);
+  });
+
+  it('refuses a cache dir that is a symbolic link, saying so', () => {
+    const target = freshDir();
+    const link = join(freshDir(), 'link');
+    symlinkSync(target, link);
+    const opening = openTokenStore(link, silentLogger);
+    assert.equal(opening.store, undefined);
+    assert.match(opening.store === undefined ? opening.reason : '', /symbolic link/);
+    assert.equal(existsSync(join(target, TOKENS_DIR_NAME)), false);
+  });
+
+  it('refuses a group-writable cache dir, saying so, and leaves its mode alone', () => {
+    const cacheDir = freshDir();
+    chmodSync(cacheDir, 0o770);
+    const opening = openTokenStore(cacheDir, silentLogger);
+    assert.equal(opening.store, undefined);
+    assert.match(opening.store === undefined ? opening.reason : '', /writable by group/);
+    assert.equal(statSync(cacheDir).mode & 0o777, 0o770);
+  });
+
+  it('refuses a tokens dir that is a symbolic link', () => {
+    const cacheDir = freshDir();
+    symlinkSync(freshDir(), join(cacheDir, TOKENS_DIR_NAME));
+    const opening = openTokenStore(cacheDir, silentLogger);
+    assert.equal(opening.store, undefined);
+    assert.match(opening.store === undefined ? opening.reason : '', /symbolic link/);
+  });
+
+  it('refuses a cache dir that cannot be created', () => {
+    const file = join(freshDir(), 'file');
+    writeFileSync(file, '');
+    const opening = openTokenStore(join(file, 'cache'), silentLogger);
+    assert.equal(opening.store, undefined);
+    assert.match(opening.store === undefined ? opening.reason : '', /cannot create/);
+  });
+});
