@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, fsyncSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensurePrivateDir, errorCode } from '../fs/private-dir';
+import { checkPrivateDirs, ensurePrivateDirs, errorCode } from '../fs/private-dir';
 import type { Logger } from '../logging/logger';
 import { parseEntry, type CacheEntry } from './entry';
 
@@ -20,13 +20,14 @@ const ABANDONED_FILE_MS = 60_000;
 
 export type CacheOpening = { readonly store: TokenStore } | { readonly store: undefined; readonly reason: string };
 
-/** Opens the cache under `cacheDir`, or says why it cannot be trusted with tokens. */
-export function openTokenStore(cacheDir: string, logger: Logger): CacheOpening {
-  const root = ensurePrivateDir(cacheDir);
-  if (!root.trusted) return { store: undefined, reason: root.reason };
+/**
+ * Opens the cache under `cacheDir`, or says why it cannot be trusted with tokens. Readers that
+ * only look (`list`) pass `create: false`, so that asking creates nothing.
+ */
+export function openTokenStore(cacheDir: string, logger: Logger, options: { create: boolean } = { create: true }): CacheOpening {
   const dir = join(cacheDir, TOKENS_DIR_NAME);
-  const tokens = ensurePrivateDir(dir);
-  if (!tokens.trusted) return { store: undefined, reason: tokens.reason };
+  const check = options.create ? ensurePrivateDirs([cacheDir, dir]) : checkPrivateDirs([cacheDir, dir]);
+  if (!check.trusted) return { store: undefined, reason: check.reason };
   return { store: new TokenStore(dir, logger) };
 }
 

@@ -8,7 +8,7 @@ import { readSettings, type Environment } from '../config/settings';
 import { openLogger, type Logger } from '../logging/logger';
 import { HELPER_NAME, USAGE_LINE } from '../protocol/messages';
 import { decodeText, InputError, readBoundedInput } from '../protocol/input';
-import { failure, success, type Outcome } from '../protocol/outcome';
+import { failure, oneLine, success, type Outcome } from '../protocol/outcome';
 import type { VerbContext } from '../verbs/context';
 
 export interface ProcessIo {
@@ -167,6 +167,12 @@ function routeWarningsTo(logger: Logger): void {
 /** Entry point for bin/: runs, prints, and exits with the verb's status. */
 export async function main(argv: readonly string[]): Promise<void> {
   process.removeAllListeners('warning');
+  // A fault escaping every handler still ends as one line for the client, never a stack trace.
+  const die = (error: unknown): void => {
+    process.stdout.write(`internal error: ${oneLine(error instanceof Error ? error.message : String(error))}\n`, () => process.exit(1));
+  };
+  process.on('uncaughtException', die);
+  process.on('unhandledRejection', die);
   const outcome = await run(argv, { stdin: process.stdin, env: process.env, homeDir: homedir() }).catch(
     (error: unknown): Outcome => failure(`internal error: ${error instanceof Error ? error.message : String(error)}`),
   );

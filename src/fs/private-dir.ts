@@ -19,9 +19,18 @@ export function ensurePrivateDir(path: string): DirCheck {
 
 /** Each directory in turn, outermost first: a trusted child of an untrusted parent is not trusted. */
 export function ensurePrivateDirs(paths: readonly string[]): DirCheck {
+  return firstUntrusted(paths, ensurePrivateDir);
+}
+
+/** As ensurePrivateDirs, without creating anything. */
+export function checkPrivateDirs(paths: readonly string[]): DirCheck {
+  return firstUntrusted(paths, checkPrivateDir);
+}
+
+function firstUntrusted(paths: readonly string[], check: (path: string) => DirCheck): DirCheck {
   for (const path of paths) {
-    const check = ensurePrivateDir(path);
-    if (!check.trusted) return check;
+    const result = check(path);
+    if (!result.trusted) return result;
   }
   return { trusted: true };
 }

@@ -13,7 +13,7 @@ import type { VerbContext } from './context';
 export function list(context: VerbContext): Outcome {
   const registries: Record<string, string> = {};
   if (!context.settings.cacheDisabled) {
-    const { store } = openTokenStore(context.settings.cacheDir, context.logger);
+    const { store } = openTokenStore(context.settings.cacheDir, context.logger, { create: false });
     if (store !== undefined) {
       const identity = identityFingerprint(context.env, readSharedConfigTexts(context.env, context.homeDir)).hash;
       const now = context.clock.now();

@@ -3,6 +3,7 @@
  * These runs need no AWS: they cover every verb's answers that do not involve a token.
  */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { cleanEnv, makeTempHome, runHelper, type HelperResult } from '../support/helper-process';
 
@@ -162,6 +163,17 @@ describe('erase', () => {
 });
 
 describe('list', () => {
+  it('on a machine with no cache answers {} and creates nothing', async () => {
+    const { home: emptyHome, cleanup: cleanEmpty } = makeTempHome();
+    try {
+      const result = await runHelper(['list'], { env: cleanEnv(emptyHome) });
+      assert.deepEqual([result.code, result.stdout, result.stderr], [0, '{}\n', '']);
+      assert.deepEqual(readdirSync(emptyHome), []);
+    } finally {
+      cleanEmpty();
+    }
+  });
+
   it('answers a JSON object and a newline without reading stdin or calling AWS', async () => {
     const result = await runHelper(['list'], { env: { ...env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9' }, input: 'ignored' });
     assert.equal(result.code, 0);

@@ -1,0 +1,97 @@
+/**
+ * `npm run bench`: how long Docker waits for the helper, per call, against bare Node.
+ *
+ * Every run is a fresh process, as Docker makes it, with an environment built from scratch —
+ * NODE_EXTRA_CA_CERTS in particular is left out: it costs ~45 ms per Node start on this
+ * machine and would hide what the helper itself costs. Bare `node -e 0` is measured in the
+ * same run, interleaved, so machine noise hits both alike.
+ *
+ * Budget: a cache hit may cost at most HIT_BUDGET_MS over bare Node start (median); the
+ * script exits 1 when it does not hold.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startEcrEmulator } from '../test/support/ecr-emulator';
+
+const HELPER = join(resolve(__dirname, '..', '..'), 'bin', 'docker-credential-ecr-login');
+const RUNS = Number(process.env.BENCH_RUNS ?? 40);
+const WARMUP = 3;
+const HIT_BUDGET_MS = 25;
+const KEY_ID = 'AKIDBENCH';
+const SECRET = 'bench-secret';
+const PRIVATE_HOST = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+
+interface Case {
+  readonly name: string;
+  readonly command: string;
+  readonly args: string[];
+  readonly input?: string;
+  readonly env: Record<string, string>;
+}
+
+function timeOnce(job: Case): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(job.command, job.args, { env: job.env, stdio: ['pipe', 'ignore', 'ignore'] });
+    child.on('error', reject);
+    child.on('close', () => resolvePromise(Number(process.hrtime.bigint() - started) / 1e6));
+    child.stdin.end(job.input ?? '');
+  });
+}
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+
+async function bench(): Promise<void> {
+  const emulator = await startEcrEmulator({ credentials: { [KEY_ID]: SECRET } });
+  const home = mkdtempSync(join(tmpdir(), 'ecr-login-bench-'));
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    AWS_ACCESS_KEY_ID: KEY_ID,
+    AWS_SECRET_ACCESS_KEY: SECRET,
+    AWS_ENDPOINT_URL_ECR: emulator.url,
+    AWS_ENDPOINT_URL_ECR_PUBLIC: emulator.url,
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  const cases: Case[] = [
+    { name: 'node -e 0 (bare Node start)', command: process.execPath, args: ['-e', '0'], env },
+    { name: 'get, cache hit (private ECR)', command: HELPER, args: ['get'], input: PRIVATE_HOST, env },
+    { name: 'get, cache hit (ECR Public)', command: HELPER, args: ['get'], input: 'public.ecr.aws', env },
+    { name: 'get, not an ECR host', command: HELPER, args: ['get'], input: 'registry-1.docker.io', env },
+    { name: 'list', command: HELPER, args: ['list'], env },
+    { name: 'version', command: HELPER, args: ['version'], env },
+    { name: 'get, miss (cache off, emulator)', command: HELPER, args: ['get'], input: PRIVATE_HOST, env: { ...env, AWS_ECR_DISABLE_CACHE: '1' } },
+  ];
+  const samples = new Map<string, number[]>(cases.map((job) => [job.name, []]));
+  try {
+    for (const job of cases) for (let i = 0; i < WARMUP; i += 1) await timeOnce(job);
+    const callsBefore = emulator.calls.length;
+    for (let i = 0; i < RUNS; i += 1) {
+      for (const job of cases) samples.get(job.name)?.push(await timeOnce(job));
+    }
+    const missCalls = emulator.calls.length - callsBefore;
+    const results = cases.map((job) => {
+      const sorted = [...(samples.get(job.name) ?? [])].sort((a, b) => a - b);
+      return { name: job.name, median: percentile(sorted, 0.5), p90: percentile(sorted, 0.9), min: sorted[0] ?? NaN };
+    });
+    const bare = results[0]?.median ?? NaN;
+    console.log(`node ${process.version}, ${RUNS} runs per case after ${WARMUP} warm-ups, NODE_EXTRA_CA_CERTS unset\n`);
+    console.log(`${'case'.padEnd(36)} ${'median'.padStart(8)} ${'p90'.padStart(8)} ${'min'.padStart(8)} ${'over bare Node'.padStart(15)}`);
+    for (const result of results) {
+      const over = result.name.startsWith('node ') ? '' : `+${(result.median - bare).toFixed(1)} ms`;
+      console.log(`${result.name.padEnd(36)} ${result.median.toFixed(1).padStart(6)} ms ${result.p90.toFixed(1).padStart(6)} ms ${result.min.toFixed(1).padStart(6)} ms ${over.padStart(15)}`);
+    }
+    console.log(`\nECR calls during the measured runs: ${missCalls} (all from the cache-off case: ${RUNS} expected)`);
+    const hit = results[1]?.median ?? NaN;
+    const withinBudget = hit - bare <= HIT_BUDGET_MS && missCalls === RUNS;
+    console.log(`budget: cache hit ≤ bare Node + ${HIT_BUDGET_MS} ms → ${withinBudget ? 'met' : 'NOT met'} (+${(hit - bare).toFixed(1)} ms)`);
+    if (!withinBudget) process.exitCode = 1;
+  } finally {
+    await emulator.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+void bench();
