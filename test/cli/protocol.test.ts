@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
+import { NOT_ECR_INPUTS } from '../registry/hostname-cases';
+import { startEcrEmulator } from '../support/ecr-emulator';
 import { cleanEnv, makeTempHome, runHelper, type HelperResult } from '../support/helper-process';
 
 const { home, cleanup } = makeTempHome();
@@ -179,5 +181,21 @@ describe('list', () => {
     assert.equal(result.code, 0);
     assert.match(result.stdout, /^\{.*\}\n$/);
     assert.equal(typeof JSON.parse(result.stdout), 'object');
+  });
+});
+
+describe('look-alike and foreign hosts through the real bin/, with AWS reachable', () => {
+  it('every host the grammar rejects gets "credentials not found in native keychain" and no AWS call', async () => {
+    const emulator = await startEcrEmulator({ credentials: { AKIDLOOKALIKE: 'lookalike-secret' } });
+    try {
+      const awsEnv = { ...env, AWS_ACCESS_KEY_ID: 'AKIDLOOKALIKE', AWS_SECRET_ACCESS_KEY: 'lookalike-secret', AWS_ENDPOINT_URL_ECR: emulator.url, AWS_ENDPOINT_URL_ECR_PUBLIC: emulator.url };
+      for (const input of NOT_ECR_INPUTS.filter((text) => text.trim() !== '')) {
+        const result = await runHelper(['get'], { env: awsEnv, input });
+        assert.deepEqual([result.code, result.stdout], [1, 'credentials not found in native keychain\n'], JSON.stringify(input));
+      }
+      assert.equal(emulator.calls.length, 0);
+    } finally {
+      await emulator.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hostOf, parseRegistry } from '../../src/registry/parse';
+import { NOT_ECR_INPUTS } from './hostname-cases';
 
 describe('parseRegistry: private ECR hosts (SPEC.md section 2)', () => {
   const cases: Array<[string, { accountId: string; region: string; fips: boolean; dualStack: boolean }]> = [
@@ -54,48 +55,7 @@ describe('parseRegistry: ECR Public', () => {
 });
 
 describe('parseRegistry: everything else is not ECR', () => {
-  const notEcr = [
-    '',
-    '   ',
-    'docker.io',
-    'https://index.docker.io/v1/',
-    'registry-1.docker.io',
-    'ghcr.io',
-    'localhost:5000',
-    '127.0.0.1',
-    '[::1]:5000',
-    'public.ecr.aws.evil.example',
-    'evilpublic.ecr.aws',
-    'ecr-public.aws.com.evil.example',
-    '123456789012.dkr.ecr.us-east-1.amazonaws.com.evil.example',
-    '123456789012.dkr.ecr.us-east-1.amazonaws.com.',
-    'x123456789012.dkr.ecr.us-east-1.amazonaws.com',
-    '12345678901.dkr.ecr.us-east-1.amazonaws.com',
-    '1234567890123.dkr.ecr.us-east-1.amazonaws.com',
-    '123456789012.dkr.ecr.amazonaws.com',
-    '123456789012.dkr.ecr..amazonaws.com',
-    '123456789012.dkr.ecr.-us-east-1.amazonaws.com',
-    '123456789012.dkr.ecr.us.east.1.amazonaws.com',
-    '123456789012.dkr_ecr.us-east-1.amazonaws.com',
-    '123456789012.dkr.ecr-fips-fips.us-east-1.amazonaws.com',
-    '123456789012.ecr.us-east-1.amazonaws.com',
-    '123456789012.dkr.ecr.us-east-1.amazonaws.org',
-    '123456789012.dkr.ecr.us-east-1.on.aws.cn',
-    '123456789012.dkr.ecr.us-east-1.amazonaws.com:0',
-    '123456789012.dkr.ecr.us-east-1.amazonaws.com:65536',
-    '123456789012.dkr.ecr.us-east-1.amazonaws.com:port',
-    'ftp://123456789012.dkr.ecr.us-east-1.amazonaws.com',
-    '123456789012.dkr.ecr.us-east-1.amazonaws.com@evil.example',
-    'https://123456789012.dkr.ecr.us-east-1.amazonaws.com@evil.example/',
-    // Look-alikes that a URL parser would map onto ASCII.
-    '１２３４５６７８９０１２.dkr.ecr.us-east-1.amazonaws.com',
-    '123456789012.dkr.ecr.us-east-1.amazonaws．com',
-    'рublic.ecr.aws',
-    '123456789012.dkr.ecr.us-east-1\u00a0.amazonaws.com',
-    '123456789012.dkr.ecr.us-east-1.ama\u200bzonaws.com',
-    '123456789012.dkr.ecr.us east-1.amazonaws.com',
-  ];
-  for (const input of notEcr) {
+  for (const input of NOT_ECR_INPUTS) {
     it(`rejects ${JSON.stringify(input)}`, () => {
       assert.equal(parseRegistry(input), undefined);
     });
