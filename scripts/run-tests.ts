@@ -1,14 +1,36 @@
 /**
- * `npm test`: Node's test runner over dist/test/, in an environment built from scratch.
- * The machine (and a developer's shell) may set AWS_PROFILE, keys, AWS_CA_BUNDLE,
- * NODE_EXTRA_CA_CERTS…: none of it may reach a test, and no test may reach EC2 metadata.
+ * `npm test`: Node's test runner over every dist/test/**\/*.test.js, in an environment built
+ * from scratch. The machine (and a developer's shell) may set AWS_PROFILE, keys,
+ * AWS_CA_BUNDLE, NODE_EXTRA_CA_CERTS…: none of it may reach a test, and no test may reach EC2
+ * metadata. Test files are listed explicitly: Node 21+ reads a directory argument as a glob.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 
 const repoRoot = resolve(__dirname, '..', '..');
+/** A test that hangs fails after this long instead of stalling CI. */
+const PER_TEST_TIMEOUT_MS = 120_000;
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return testFiles(path);
+    return entry.name.endsWith('.test.js') ? [path] : [];
+  });
+}
+
+const targets = process.argv.slice(2).map((target) => resolve(repoRoot, target));
+const files = (targets.length > 0 ? targets : [join(repoRoot, 'dist', 'test')])
+  .flatMap((target) => (target.endsWith('.js') ? [target] : testFiles(target)))
+  .map((path) => relative(repoRoot, path))
+  .sort();
+if (files.length === 0) {
+  console.error('run-tests: no test files found (is the project built?)');
+  process.exit(1);
+}
+
 const home = mkdtempSync(join(tmpdir(), 'ecr-login-tests-home-'));
 const env: Record<string, string> = {
   PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
@@ -19,11 +41,10 @@ const env: Record<string, string> = {
 };
 if (process.env.CI) env.CI = process.env.CI;
 
-const targets = process.argv.slice(2);
-const result = spawnSync(
-  process.execPath,
-  ['--test', '--test-concurrency=2', ...(targets.length > 0 ? targets : [join('dist', 'test')])],
-  { cwd: repoRoot, env, stdio: 'inherit' },
-);
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', `--test-timeout=${PER_TEST_TIMEOUT_MS}`, ...files], {
+  cwd: repoRoot,
+  env,
+  stdio: 'inherit',
+});
 rmSync(home, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -325,10 +325,10 @@ describe('concurrency', () => {
       const { silentLogger } = require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'logging', 'logger.js'))});
       const store = new TokenStore(${JSON.stringify(dir)}, silentLogger);
       const key = { service: 'ecr', registry: 'r', region: 'eu-west-1', endpoint: 'standard', identity: 'i' };
+      const write = (n) => store.write('entry', makeEntry(key, { username: 'AWS', secret: 'x'.repeat(1000 + (n % 3000)), expiresAt: new Date(Date.now() + 3600e3) }, Date.now()));
+      write(0);
       process.stdout.write('ready\\n');
-      for (let n = 0; ; n += 1) {
-        store.write('entry', makeEntry(key, { username: 'AWS', secret: 'x'.repeat(1000 + (n % 3000)), expiresAt: new Date(Date.now() + 3600e3) }, Date.now()));
-      }`;
+      for (let n = 1; ; n += 1) write(n);`;
     for (let round = 0; round < 15; round += 1) {
       const child = spawn(process.execPath, ['-e', writer], { env: cleanEnv(home), stdio: ['ignore', 'pipe', 'inherit'] });
       const exited = new Promise((resolve) => child.once('close', resolve));
