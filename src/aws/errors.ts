@@ -53,6 +53,133 @@ export function explainAwsFailure(error: unknown, context: FailureContext): stri
   return error.message ? `${error.name}: ${error.message}` : error.name;
 }
 
+/**
+ * A failure met while the AWS SDK resolved credentials, before ECR was called. The SDK's own
+ * error is kept as `sdkError`; `explainCredentialsFailure` puts it into words.
+ */
+export class CredentialsUnavailableError extends Error {
+  override readonly name = 'CredentialsUnavailableError';
+  constructor(
+    readonly sdkError: unknown,
+    /** Why the profile step and the container step gave nothing, as the SDK noted it on the way. */
+    readonly reasons: { readonly profile?: string; readonly container?: string } = {},
+  ) {
+    super(sdkError instanceof Error ? sdkError.message : String(sdkError));
+  }
+}
+
+export interface CredentialsFailureContext {
+  /** The sources the chain tried, in its order, for the "no credentials" case. */
+  readonly sourcesTried: readonly string[];
+  /** The profile the chain took its credentials from, when it did. */
+  readonly profile?: { readonly name: string; readonly kind: string };
+  /** The role assumed at the top of the chain (the profile's `role_arn`, or AWS_ROLE_ARN). */
+  readonly roleArn?: string;
+  /** The web identity token file, when the role is assumed with one from the environment. */
+  readonly webIdentityTokenFile?: string;
+}
+
+const SSO_LOGIN_HINT = /aws sso login|SSO session|SSO Token|sso_session/i;
+const SSO_EXPIRED = /expired|Cannot refresh/i;
+const SSO_MISSING = /not found or is invalid|could not be found/i;
+const SSO_REJECTED = /UnauthorizedException|Session token not found or invalid/;
+
+/**
+ * One line for a credentials failure: what to do about an SSO session, the AWS code and the role
+ * for an STS refusal, the sources tried when none gave credentials. Never a secret: the SDK's
+ * messages are cut to their first line, and a credential_process command line is never repeated.
+ */
+export function explainCredentialsFailure(error: unknown, context: CredentialsFailureContext): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const name = error instanceof Error ? error.name : '';
+  const profile = context.profile;
+  const forProfile = profile === undefined ? '' : ` for profile "${profile.name}"`;
+
+  if (NO_CREDENTIALS_MESSAGE.test(message)) {
+    return `no AWS credentials found (tried ${context.sourcesTried.join(', ')})`;
+  }
+
+  if (profile?.kind === 'sso' || SSO_LOGIN_HINT.test(message)) {
+    const unreachable = networkFailure(error);
+    if (unreachable !== undefined) return `cannot get AWS credentials${forProfile}: cannot reach the AWS SSO portal: ${unreachable}`;
+    const state = SSO_MISSING.test(message)
+      ? 'has no SSO session'
+      : SSO_EXPIRED.test(message)
+        ? 'has an expired SSO session'
+        : SSO_REJECTED.test(message)
+          ? 'has an SSO session the SSO portal refuses (UnauthorizedException)'
+          : SSO_LOGIN_HINT.test(message)
+            ? 'has an SSO session that is not valid'
+            : undefined;
+    if (state !== undefined) {
+      const login = profile === undefined || profile.name === 'default' ? 'aws sso login' : `aws sso login --profile ${profile.name}`;
+      return `cannot get AWS credentials${forProfile}: it ${state}; run "${login}"`;
+    }
+    return `cannot get AWS credentials${forProfile} from AWS SSO: ${firstLine(message)}`;
+  }
+
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  if (status !== undefined) {
+    // An answer from STS: AccessDenied, ExpiredToken, InvalidIdentityToken, InvalidClientTokenId…
+    const code = name && name !== 'Error' && !/^Unknown/.test(name) ? name : `HTTP ${status}`;
+    const detail = message && message !== name && message !== 'UnknownError' ? `${code}: ${firstLine(message)}` : code;
+    if (context.roleArn !== undefined) {
+      const how = context.webIdentityTokenFile !== undefined ? ` with the web identity token in ${context.webIdentityTokenFile}` : forProfile;
+      return `cannot assume role ${context.roleArn}${how}: ${detail}`;
+    }
+    return `cannot get AWS credentials${forProfile}: ${detail}`;
+  }
+
+  const unreachable = networkFailure(error);
+  if (unreachable !== undefined) {
+    const service = context.roleArn !== undefined ? 'STS' : 'the credentials endpoint';
+    return `cannot get AWS credentials${forProfile}: cannot reach ${service}: ${unreachable}`;
+  }
+
+  if (profile?.kind === 'process' || /credential_process|^Command failed/.test(message)) {
+    return `cannot get AWS credentials${forProfile}: its credential_process failed: ${processFailureDetail(message)}`;
+  }
+  return `cannot get AWS credentials${forProfile}: ${firstLine(message.replace(/^Profile \S+ /, 'the profile ')) || name}`;
+}
+
+/** ECONNREFUSED, a timeout…: the code, or undefined when the error is not about the network. */
+function networkFailure(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = errorCode(error);
+  if (NETWORK_CODES.has(code)) return code;
+  if (error.name === 'TimeoutError' || /^TimeoutError\b/.test(error.message)) return 'timed out';
+  const wrapped = /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)\b/.exec(error.message);
+  return wrapped?.[1];
+}
+
+/**
+ * Node's exec error reads "Command failed: <the command line>\n<its stderr>": the command line
+ * may carry anything the user put in it, so only the first line of stderr is kept.
+ */
+function processFailureDetail(message: string): string {
+  if (message.startsWith('Command failed')) {
+    const stderr = message.split(/\r?\n/).slice(1).find((line) => line.trim() !== '');
+    return stderr === undefined ? 'it exited with an error and printed nothing on stderr' : `it exited with an error: ${firstLine(stderr)}`;
+  }
+  return firstLine(message.replace(/^Profile \S+ credential_process /, 'it '));
+}
+
+/**
+ * A failure the SDK noted on its way down the chain, as a short clause for the "tried" list, or
+ * undefined when it says nothing the list does not (the profile simply holds no credentials).
+ */
+export function explainProviderNote(note: string, profileName: string): string | undefined {
+  const text = note.replace(/^(?:(?:CredentialsProviderError|ProviderError|Error): )+/, '');
+  if (text.startsWith(`Could not resolve credentials using profile: [${profileName}]`)) return undefined;
+  if (/^Command failed|credential_process/.test(text)) return `its credential_process failed: ${processFailureDetail(text)}`;
+  return firstLine(text);
+}
+
+function firstLine(text: string, max = 300): string {
+  const line = (text.split(/\r?\n/).find((part) => part.trim() !== '') ?? '').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
 /** A failure already put into words, such as one another helper process met and shared. */
 export class ExplainedError extends Error {
   override readonly name = 'ExplainedError';

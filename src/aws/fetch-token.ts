@@ -2,26 +2,58 @@
  * Getting a registry token from AWS: ECR `GetAuthorizationToken` for private registries,
  * ECR Public's for public.ecr.aws. This is the only module that loads the AWS SDK, and it is
  * loaded only when a token must really be fetched.
+ *
+ * Credentials come from the SDK's default Node chain (`fromNodeProviderChain`), with our own
+ * time limits (below), its messages routed to our log, and its failures put into one line.
  */
+import { homedir } from 'node:os';
 import type { Environment } from '../config/settings';
+import { decideCredentialSource } from '../identity/credential-chain';
+import { describeCredentialSources } from '../identity/credential-sources';
+import { readSharedConfigTexts } from '../identity/shared-files';
 import type { Logger } from '../logging/logger';
 import { ECR_PUBLIC_REGION, type EcrRegistry, type PrivateRegistry, type PublicRegistry } from '../registry/parse';
 import { decodeAuthorizationToken, type RegistryToken } from './authorization-token';
 import { endpointOverride, endpointVariant } from './endpoints';
+import { CredentialsUnavailableError, ExplainedError, explainCredentialsFailure, explainProviderNote, type CredentialsFailureContext } from './errors';
 
 /** ECR tokens live 12 hours; used only if an answer ever lacks `expiresAt`. */
 const DEFAULT_TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000;
 
 /**
- * Network budgets. The SDK's defaults wait for ever on a silent socket; Docker and Nomad
- * give the helper no time limit, so every wait here has one.
+ * Network budgets. The SDK's defaults wait for ever on a silent socket; Docker and Nomad give
+ * the helper no time limit, so every wait here has one.
+ *
+ * The metadata endpoints (EC2 instance metadata, container credentials) are the trade-off. On a
+ * laptop with no credentials at all, the chain ends at 169.254.169.254, which nobody answers:
+ * the packets are dropped, so each attempt waits its whole timeout. The SDK's IMDS provider then
+ * makes 2 + maxRetries attempts (the IMDSv2 token PUT times out; it falls back to one IMDSv1 GET
+ * of the role name, retried maxRetries times), so the wait there is
+ * `credentialEndpointTimeoutMs × (2 + credentialEndpointRetries)` = 0.6 s × 3 = 1.8 s, and the whole
+ * `get` ends in about 2 s with a line naming what was tried (the SDK defaults, 1 s × 3, make it 3.1 s).
+ * On a real instance the endpoint answers within a few milliseconds, so 600 ms is still a
+ * hundred times the usual answer; one retry absorbs a passing 5xx from IMDS or the ECS agent
+ * (the SDK's default for IMDS is none). More retries or a longer timeout would buy resilience
+ * against a sick metadata service at the price of every credential-less run, and the IMDSv1
+ * fallback stays on, because behind a hop limit of 1 (Docker on EC2) the token PUT is the one
+ * that never comes back. The container chain (fromHttp, then fromContainerMetadata) also uses
+ * these two numbers.
+ *
+ * STS, the SSO portal and SSO-OIDC get the same connection and request timeouts as ECR and two
+ * attempts in all (one retry for a throttle or a 5xx): a credential service that never answers
+ * costs at most 2 × 5 s, inside the 15 s deadline of `get`.
  */
 export const NETWORK_LIMITS = {
   /** Per attempt at the EC2 metadata and container credential endpoints. */
-  credentialEndpointTimeoutMs: 1000,
+  credentialEndpointTimeoutMs: 600,
+  /** Retries at those endpoints after a failed attempt (5xx, timeout, refused). */
+  credentialEndpointRetries: 1,
   connectionTimeoutMs: 3000,
   requestTimeoutMs: 5000,
+  /** ECR and ECR Public: the first attempt and two retries. */
   maxAttempts: 3,
+  /** STS, SSO, SSO-OIDC: the first attempt and one retry. */
+  credentialServiceMaxAttempts: 2,
 } as const;
 
 export interface FetchContext {
@@ -34,22 +66,33 @@ export type TokenFetcher = (registry: EcrRegistry, context: FetchContext) => Pro
 export const fetchRegistryToken: TokenFetcher = (registry, context) =>
   registry.kind === 'private' ? fetchPrivateToken(registry, context) : fetchPublicToken(registry, context);
 
-/** The SDK client configuration for a registry's API: region, endpoint variant, credentials, limits. */
-export function clientConfig(registry: EcrRegistry, context: FetchContext) {
-  const region = registry.kind === 'private' ? registry.region : ECR_PUBLIC_REGION;
-  const requestHandler = {
+function requestHandlerOptions() {
+  return {
     connectionTimeout: NETWORK_LIMITS.connectionTimeoutMs,
     requestTimeout: NETWORK_LIMITS.requestTimeoutMs,
     // Without it the SDK only warns when requestTimeout passes, and goes on waiting.
     throwOnRequestTimeout: true,
   };
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { fromNodeProviderChain } = require('@aws-sdk/credential-providers') as typeof import('@aws-sdk/credential-providers');
-  const credentials = fromNodeProviderChain({
+}
+
+/**
+ * The options given to `fromNodeProviderChain`. No `region` in `clientConfig`: the SSO client
+ * would take it over the profile's `sso_region` (and call the portal of the wrong region); left
+ * out, SSO uses `sso_region`, and STS the profile's region, else the registry's (the SDK passes
+ * the calling client's region down).
+ */
+export function credentialChainOptions(logger: Logger, trace?: ChainTrace) {
+  return {
     timeout: NETWORK_LIMITS.credentialEndpointTimeoutMs,
-    maxRetries: 1,
-    clientConfig: { region, requestHandler },
-  });
+    maxRetries: NETWORK_LIMITS.credentialEndpointRetries,
+    clientConfig: { requestHandler: requestHandlerOptions(), maxAttempts: NETWORK_LIMITS.credentialServiceMaxAttempts },
+    logger: sdkLogger(logger, trace),
+  };
+}
+
+/** The SDK client configuration for a registry's API: region, endpoint variant, credentials, limits. */
+export function clientConfig(registry: EcrRegistry, context: FetchContext) {
+  const region = registry.kind === 'private' ? registry.region : ECR_PUBLIC_REGION;
   const variant = endpointVariant(registry, context.env);
   // Passed explicitly rather than left to the SDK's own reading of process.env, so that the
   // environment this module was given is the whole truth.
@@ -57,12 +100,61 @@ export function clientConfig(registry: EcrRegistry, context: FetchContext) {
   context.logger.debug({ registry: registry.host, region, ...variant, endpoint }, 'calling GetAuthorizationToken');
   return {
     region,
-    credentials,
-    requestHandler,
+    credentials: credentialsProvider(context.logger),
+    requestHandler: requestHandlerOptions(),
     maxAttempts: NETWORK_LIMITS.maxAttempts,
     ...variant,
     ...(endpoint === undefined ? {} : { endpoint }),
   };
+}
+
+type CredentialsProvider = ReturnType<typeof import('@aws-sdk/credential-providers').fromNodeProviderChain>;
+
+/**
+ * The default chain, with any failure marked as a credentials failure (not an ECR one) and
+ * carrying what the chain said on its way down: why the profile or the container endpoint gave
+ * nothing, which the SDK's final "Could not load credentials from any providers" no longer tells.
+ */
+function credentialsProvider(logger: Logger): CredentialsProvider {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { fromNodeProviderChain } = require('@aws-sdk/credential-providers') as typeof import('@aws-sdk/credential-providers');
+  const trace: ChainTrace = { stage: '', notes: [] };
+  const chain = fromNodeProviderChain(credentialChainOptions(logger, trace));
+  return async (properties) => {
+    try {
+      return await chain(properties);
+    } catch (error) {
+      throw new CredentialsUnavailableError(error, chainReasons(trace));
+    }
+  };
+}
+
+/** The chain's step (from the SDK's own tracing) and the failures it noted at each step. */
+export interface ChainTrace {
+  stage: string;
+  readonly notes: Array<{ readonly stage: string; readonly text: string }>;
+}
+
+const STAGE_MARK = /(?:defaultProvider|remoteProvider)::(\w+)/;
+const PROVIDER_NOTE = /^@smithy\/property-provider (?:->|\(!\)) ([\s\S]*)$/;
+
+function recordTrace(trace: ChainTrace, text: string): void {
+  const stage = STAGE_MARK.exec(text);
+  if (stage?.[1] !== undefined) {
+    trace.stage = stage[1];
+    return;
+  }
+  const note = PROVIDER_NOTE.exec(text);
+  if (note?.[1] !== undefined) trace.notes.push({ stage: trace.stage, text: note[1] });
+}
+
+/** The last thing the profile step and the container step said, as they said it (unsanitised). */
+function chainReasons(trace: ChainTrace): { profile?: string; container?: string } {
+  const last = (stage: string): string | undefined =>
+    trace.notes.filter((note) => note.stage === stage && !/Could not load credentials from any providers/.test(note.text)).at(-1)?.text;
+  const profile = last('fromIni');
+  const container = last('fromHttp');
+  return { ...(profile === undefined ? {} : { profile }), ...(container === undefined ? {} : { container }) };
 }
 
 async function fetchPrivateToken(registry: PrivateRegistry, context: FetchContext): Promise<RegistryToken> {
@@ -73,6 +165,8 @@ async function fetchPrivateToken(registry: PrivateRegistry, context: FetchContex
     const answer = await client.send(new GetAuthorizationTokenCommand({ registryIds: [registry.accountId] }));
     const data = answer.authorizationData?.[0];
     return toRegistryToken(data?.authorizationToken, data?.expiresAt);
+  } catch (error) {
+    throw explainCredentials(error, context);
   } finally {
     client.destroy();
   }
@@ -85,9 +179,84 @@ async function fetchPublicToken(registry: PublicRegistry, context: FetchContext)
   try {
     const answer = await client.send(new GetAuthorizationTokenCommand({}));
     return toRegistryToken(answer.authorizationData?.authorizationToken, answer.authorizationData?.expiresAt);
+  } catch (error) {
+    throw explainCredentials(error, context);
   } finally {
     client.destroy();
   }
+}
+
+/** A credentials failure becomes one explained line; an ECR failure is left as it is. */
+function explainCredentials(error: unknown, context: FetchContext): unknown {
+  if (!(error instanceof CredentialsUnavailableError)) return error;
+  const cause = error.sdkError;
+  const explained = explainCredentialsFailure(cause, credentialsFailureContext(context.env, error.reasons));
+  context.logger.debug(
+    {
+      sdkError: cause instanceof Error ? cause.name : typeof cause,
+      httpStatusCode: (cause as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode,
+    },
+    `credentials failure: ${sanitizeSdkText(cause instanceof Error ? cause.message : String(cause))}`,
+  );
+  return new ExplainedError(explained);
+}
+
+/** What the failure message may say about the chain: read from the environment and the shared files. */
+export function credentialsFailureContext(env: Environment, reasons: { profile?: string; container?: string } = {}): CredentialsFailureContext {
+  // Where the SDK looks for ~/.aws: HOME first, as its getHomeDir does.
+  const homeDir = env.HOME || env.USERPROFILE || homedir();
+  const files = readSharedConfigTexts(env, homeDir);
+  const profileName = env.AWS_PROFILE || 'default';
+  const sourcesTried = describeCredentialSources(env, homeDir, files, {
+    ...(reasons.profile === undefined ? {} : { profile: explainProviderNote(reasons.profile, profileName) }),
+    ...(reasons.container === undefined ? {} : { container: explainProviderNote(reasons.container, profileName) }),
+  });
+  const decision = decideCredentialSource(env, files);
+  if (decision.source === 'profile') {
+    const { profile } = decision;
+    return {
+      sourcesTried,
+      profile: { name: profile.name, kind: profile.kind },
+      ...(profile.roleArn === undefined ? {} : { roleArn: profile.roleArn }),
+    };
+  }
+  if (decision.source === 'web-identity') {
+    return { sourcesTried, roleArn: decision.roleArn, webIdentityTokenFile: decision.tokenFile };
+  }
+  return { sourcesTried };
+}
+
+type SdkLogArgument = unknown;
+
+/**
+ * The SDK's logger, routed to ours: its warnings (such as "both AWS_PROFILE and the environment
+ * keys are set", which it would otherwise print with console.warn onto the user's terminal) at
+ * warn, its tracing at debug, and nothing else. Only its text is kept, never an object it passes
+ * (a request, a response, an error with its context), and a credential_process command line or
+ * its output is cut away, since either may hold anything.
+ */
+export function sdkLogger(logger: Logger, trace?: ChainTrace) {
+  const raw = (args: SdkLogArgument[]): string => args.filter((argument): argument is string => typeof argument === 'string').join(' ');
+  const text = (args: SdkLogArgument[]): string => sanitizeSdkText(raw(args));
+  const fields = { from: 'aws-sdk' };
+  return {
+    trace: (..._args: SdkLogArgument[]): void => undefined,
+    debug: (...args: SdkLogArgument[]): void => {
+      if (trace !== undefined) recordTrace(trace, raw(args));
+      logger.debug(fields, text(args));
+    },
+    // The clients' own logger middleware logs inputs and outputs at info: never forwarded.
+    info: (..._args: SdkLogArgument[]): void => undefined,
+    warn: (...args: SdkLogArgument[]): void => logger.warn(fields, text(args)),
+    error: (...args: SdkLogArgument[]): void => logger.debug(fields, text(args)),
+  };
+}
+
+const MAX_SDK_TEXT = 1000;
+
+export function sanitizeSdkText(text: string): string {
+  const cut = text.replace(/Command failed:[\s\S]*/, 'Command failed: [command line and output withheld]');
+  return cut.length > MAX_SDK_TEXT ? `${cut.slice(0, MAX_SDK_TEXT - 1)}…` : cut;
 }
 
 function toRegistryToken(authorizationToken: string | undefined, expiresAt: Date | undefined): RegistryToken {

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import type { Environment } from '../config/settings';
+import { containerUri, decideCredentialSource, metadataDisabled, metadataEndpoint, type SharedConfigTexts } from './credential-chain';
 
 /** The profile the SDK will read: AWS_PROFILE as given, else `default` (AWS_DEFAULT_PROFILE is not the SDK's). */
 export function activeProfile(env: Environment): string {
@@ -12,23 +13,48 @@ export function activeProfile(env: Environment): string {
 
 export function sharedConfigFiles(env: Environment, homeDir: string): { config: string; credentials: string } {
   return {
-    config: env.AWS_CONFIG_FILE?.trim() || join(homeDir, '.aws', 'config'),
-    credentials: env.AWS_SHARED_CREDENTIALS_FILE?.trim() || join(homeDir, '.aws', 'credentials'),
+    config: expandHome(env.AWS_CONFIG_FILE?.trim() || join(homeDir, '.aws', 'config'), homeDir),
+    credentials: expandHome(env.AWS_SHARED_CREDENTIALS_FILE?.trim() || join(homeDir, '.aws', 'credentials'), homeDir),
   };
 }
 
-export function describeCredentialSources(env: Environment, homeDir: string): string[] {
-  const files = sharedConfigFiles(env, homeDir);
-  const containerConfigured = Boolean(env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI);
-  const metadataDisabled = env.AWS_EC2_METADATA_DISABLED?.trim().toLowerCase() === 'true';
+/** The SDK expands a leading `~/` in AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE. */
+function expandHome(path: string, homeDir: string): string {
+  return path.startsWith('~/') ? join(homeDir, path.slice(2)) : path;
+}
+
+/**
+ * One entry per step of the chain. With the files' text, a profile that is missing or holds no
+ * credentials says so.
+ */
+export function describeCredentialSources(
+  env: Environment,
+  homeDir: string,
+  files?: SharedConfigTexts,
+  /** Why the profile and the container endpoint gave nothing, when known. */
+  reasons: { readonly profile?: string | undefined; readonly container?: string | undefined } = {},
+): string[] {
+  const paths = sharedConfigFiles(env, homeDir);
+  const name = activeProfile(env);
+  let profileNote = '';
+  if (files !== undefined) {
+    const decision = decideCredentialSource({ ...env, AWS_ACCESS_KEY_ID: undefined }, files);
+    profileNote = decision.source === 'profile' ? ' (gave no credentials)' : ' (no credentials there)';
+  }
+  if (reasons.profile !== undefined) profileNote = ` (${reasons.profile})`;
+  const container = containerUri(env);
   return [
-    'environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
-    `profile "${activeProfile(env)}" in ${files.credentials} and ${files.config}`,
-    'web identity (AWS_WEB_IDENTITY_TOKEN_FILE)',
-    containerConfigured
-      ? 'ECS container credentials'
-      : metadataDisabled
+    env.AWS_PROFILE
+      ? 'environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (skipped: AWS_PROFILE is set)'
+      : 'environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
+    `profile "${name}" in ${paths.credentials} and ${paths.config}${profileNote}`,
+    env.AWS_WEB_IDENTITY_TOKEN_FILE && !env.AWS_ROLE_ARN
+      ? 'web identity (AWS_WEB_IDENTITY_TOKEN_FILE is set, AWS_ROLE_ARN is not)'
+      : 'web identity (AWS_WEB_IDENTITY_TOKEN_FILE)',
+    container !== undefined
+      ? `container credentials at ${container}${reasons.container === undefined ? '' : ` (${reasons.container})`}`
+      : metadataDisabled(env)
         ? 'EC2 instance metadata (disabled by AWS_EC2_METADATA_DISABLED)'
-        : 'EC2 instance metadata',
+        : `EC2 instance metadata at ${metadataEndpoint(env)}`,
   ];
 }

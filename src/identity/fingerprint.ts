@@ -1,20 +1,21 @@
 /**
  * Who the AWS SDK's default chain will act as, decided from local configuration alone (SPEC.md
  * section 5), so that a cached token can be found without resolving — or even loading — any
- * credentials. The order mirrors the SDK's `defaultProvider`: environment keys (skipped when
- * AWS_PROFILE is set), the profile in the shared files, web identity from the environment,
- * container credentials, instance metadata. Only hashes leave this module: never a key id.
- * Pure: the environment and the files' text are passed in.
+ * credentials. The decision is `decideCredentialSource`'s, which mirrors the SDK's chain step by
+ * step; this module turns it into a hash. Only hashes leave this module: never a key id.
+ *
+ * Two identities never share a hash: what decides the identity goes into it (the key id, the
+ * profile's name and settings down its whole source chain, the role ARN and token file, the
+ * container URI, the metadata endpoint). When a profile can fail softly and let the SDK go on to
+ * a later source, that later source goes into the hash too, so that whichever answers, the hash
+ * names it. One identity keeps its hash while its temporary credentials rotate: secrets,
+ * session tokens and expiry never go in. Pure: the environment and the files' text are passed in.
  */
 import { createHash } from 'node:crypto';
 import type { Environment } from '../config/settings';
-import { activeProfile } from './credential-sources';
-import { parseIni, type IniSections } from './ini';
+import { decideCredentialSource, type FallbackSource, type SharedConfigTexts } from './credential-chain';
 
-export interface SharedConfigTexts {
-  readonly config?: string;
-  readonly credentials?: string;
-}
+export type { SharedConfigTexts } from './credential-chain';
 
 export type IdentitySource = 'environment' | 'profile' | 'web-identity' | 'container' | 'instance-metadata';
 
@@ -24,90 +25,31 @@ export interface IdentityFingerprint {
   readonly hash: string;
 }
 
-/** Profile settings that decide which principal a profile acts as. Region, output, retries do not. */
-const IDENTITY_SETTINGS = [
-  'aws_access_key_id',
-  'role_arn',
-  'source_profile',
-  'credential_source',
-  'external_id',
-  'web_identity_token_file',
-  'credential_process',
-  'sso_session',
-  'sso_start_url',
-  'sso_region',
-  'sso_account_id',
-  'sso_role_name',
-  'login_session',
-] as const;
-
-/** Enough to follow any sane role chain; deeper is a loop the SDK refuses too. */
-const MAX_PROFILE_CHAIN = 10;
-
 export function identityFingerprint(env: Environment, files: SharedConfigTexts): IdentityFingerprint {
-  const shared = mergeProfiles(files);
-  const explicitProfile = env.AWS_PROFILE;
-
-  if (!explicitProfile && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
-    return fingerprint('environment', ['env', env.AWS_ACCESS_KEY_ID]);
+  const decision = decideCredentialSource(env, files);
+  switch (decision.source) {
+    case 'environment':
+      return fingerprint('environment', ['env', decision.accessKeyId]);
+    case 'profile': {
+      const { profile } = decision;
+      const parts: unknown[] = ['profile', profile.name, profile.kind, profile.description];
+      if (profile.mayFallThrough) parts.push(['or', fallbackParts(decision.fallback)]);
+      return fingerprint('profile', parts);
+    }
+    default:
+      return fingerprint(decision.source, fallbackParts(decision));
   }
-
-  const profileName = activeProfile(env);
-  const described = describeProfile(profileName, shared, 0);
-  if (described !== undefined) return fingerprint('profile', ['profile', profileName, described]);
-
-  if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN) {
-    return fingerprint('web-identity', ['web-identity', env.AWS_ROLE_ARN, env.AWS_WEB_IDENTITY_TOKEN_FILE]);
-  }
-  // The SDK's container provider prefers the relative URI when both are set.
-  const containerUri = env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
-  if (containerUri) return fingerprint('container', ['container', containerUri]);
-
-  return fingerprint('instance-metadata', ['instance-metadata', env.AWS_EC2_METADATA_SERVICE_ENDPOINT ?? '']);
 }
 
-/**
- * The identity-deciding settings of a profile and of the profiles it draws on, or undefined
- * when the profile does not exist or holds no way to get credentials (the SDK then goes on
- * down its chain, and so do we).
- */
-function describeProfile(name: string, shared: SharedProfiles, depth: number): unknown[] | undefined {
-  const profile = shared.profiles[name];
-  if (profile === undefined || depth > MAX_PROFILE_CHAIN) return undefined;
-  const settings = IDENTITY_SETTINGS.filter((key) => profile[key] !== undefined).map((key) => [key, profile[key]]);
-  if (settings.length === 0) return undefined;
-  const described: unknown[] = [settings];
-  const sessionName = profile.sso_session;
-  if (sessionName !== undefined) described.push(['sso-session', shared.ssoSessions[sessionName] ?? null]);
-  const source = profile.source_profile;
-  if (profile.role_arn !== undefined && source !== undefined && source !== name) {
-    described.push(['source', describeProfile(source, shared, depth + 1) ?? null]);
+function fallbackParts(fallback: FallbackSource): unknown[] {
+  switch (fallback.source) {
+    case 'web-identity':
+      return ['web-identity', fallback.roleArn, fallback.tokenFile];
+    case 'container':
+      return ['container', fallback.uri];
+    case 'instance-metadata':
+      return ['instance-metadata', fallback.endpoint];
   }
-  return described;
-}
-
-interface SharedProfiles {
-  readonly profiles: IniSections;
-  readonly ssoSessions: IniSections;
-}
-
-/**
- * Profiles from both files, as the SDK merges them: `[profile x]` (and `[default]`) in config,
- * `[x]` in credentials, the credentials file winning key by key.
- */
-function mergeProfiles(files: SharedConfigTexts): SharedProfiles {
-  const profiles = Object.create(null) as IniSections;
-  const ssoSessions = Object.create(null) as IniSections;
-  const config = parseIni(files.config ?? '');
-  for (const [section, values] of Object.entries(config)) {
-    if (section === 'default') profiles.default = { ...profiles.default, ...values };
-    else if (section.startsWith('profile.')) profiles[section.slice('profile.'.length)] = values;
-    else if (section.startsWith('sso-session.')) ssoSessions[section.slice('sso-session.'.length)] = values;
-  }
-  for (const [section, values] of Object.entries(parseIni(files.credentials ?? ''))) {
-    profiles[section] = { ...profiles[section], ...values };
-  }
-  return { profiles, ssoSessions };
 }
 
 function fingerprint(source: IdentitySource, parts: unknown[]): IdentityFingerprint {

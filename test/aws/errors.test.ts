@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TokenFormatError } from '../../src/aws/authorization-token';
-import { DeadlineError, explainAwsFailure, withDeadline } from '../../src/aws/errors';
+import { DeadlineError, explainAwsFailure, explainCredentialsFailure, explainProviderNote, withDeadline } from '../../src/aws/errors';
 
 const context = { api: 'ECR', credentialSources: ['environment variables', 'profile "default"', 'EC2 instance metadata'] };
 
@@ -45,5 +45,93 @@ describe('withDeadline', () => {
   });
   it('gives up on a promise that never settles', async () => {
     await assert.rejects(withDeadline(new Promise(() => undefined), 20, 'late'), (error: unknown) => error instanceof DeadlineError && error.message === 'late');
+  });
+});
+
+describe('explainCredentialsFailure', () => {
+  const tried = ['environment variables', 'profile "default"', 'EC2 instance metadata at http://169.254.169.254'];
+  const sso = { sourcesTried: tried, profile: { name: 'dev', kind: 'sso' } };
+
+  it('lists the sources tried when no credentials were found', () => {
+    const text = explainCredentialsFailure(named('CredentialsProviderError', 'Could not load credentials from any providers'), { sourcesTried: tried });
+    assert.equal(text, `no AWS credentials found (tried ${tried.join(', ')})`);
+  });
+
+  for (const [message, state] of [
+    ["Token is expired. To refresh this SSO session run 'aws sso login' with the corresponding profile.", 'has an expired SSO session'],
+    ['The SSO session associated with this profile has expired. To refresh this SSO session run aws sso login with the corresponding profile.', 'has an expired SSO session'],
+    ["Value not present for 'refreshToken' in SSO Token. Cannot refresh. To refresh this SSO session run 'aws sso login' with the corresponding profile.", 'has an expired SSO session'],
+    ["The SSO session token associated with profile=dev was not found or is invalid. To refresh this SSO session run 'aws sso login' with the corresponding profile.", 'has no SSO session'],
+    ['UnauthorizedException: Session token not found or invalid', 'has an SSO session the SSO portal refuses (UnauthorizedException)'],
+  ] as const) {
+    it(`SSO: "${message.slice(0, 40)}…" → ${state}, and the login command for the profile`, () => {
+      assert.equal(explainCredentialsFailure(named('CredentialsProviderError', message), sso), `cannot get AWS credentials for profile "dev": it ${state}; run "aws sso login --profile dev"`);
+    });
+  }
+
+  it('SSO for the default profile: plain "aws sso login"', () => {
+    const text = explainCredentialsFailure(named('CredentialsProviderError', 'Token is expired. To refresh this SSO session run aws sso login'), { sourcesTried: tried, profile: { name: 'default', kind: 'sso' } });
+    assert.match(text, /run "aws sso login"$/);
+  });
+
+  it('SSO: other portal errors are not advice to log in again', () => {
+    assert.equal(explainCredentialsFailure(named('CredentialsProviderError', 'ForbiddenException: No access'), sso), 'cannot get AWS credentials for profile "dev" from AWS SSO: ForbiddenException: No access');
+    assert.equal(
+      explainCredentialsFailure(named('CredentialsProviderError', 'Error: connect ECONNREFUSED 127.0.0.1:1'), sso),
+      'cannot get AWS credentials for profile "dev": cannot reach the AWS SSO portal: ECONNREFUSED',
+    );
+  });
+
+  it('STS: the AWS code, its message and the role, for a profile and for web identity', () => {
+    const denied = named('AccessDenied', 'User: arn:aws:iam::1:user/u is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::1:role/r', { $metadata: { httpStatusCode: 403 } });
+    assert.equal(
+      explainCredentialsFailure(denied, { sourcesTried: tried, profile: { name: 'app', kind: 'role' }, roleArn: 'arn:aws:iam::1:role/r' }),
+      'cannot assume role arn:aws:iam::1:role/r for profile "app": AccessDenied: User: arn:aws:iam::1:user/u is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::1:role/r',
+    );
+    const invalid = named('InvalidIdentityToken', 'Token expired', { $metadata: { httpStatusCode: 400 } });
+    assert.equal(
+      explainCredentialsFailure(invalid, { sourcesTried: tried, roleArn: 'arn:aws:iam::1:role/w', webIdentityTokenFile: '/var/run/token' }),
+      'cannot assume role arn:aws:iam::1:role/w with the web identity token in /var/run/token: InvalidIdentityToken: Token expired',
+    );
+  });
+
+  it('STS out of reach: says so', () => {
+    const refused = Object.assign(named('Error', 'connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    assert.equal(
+      explainCredentialsFailure(refused, { sourcesTried: tried, profile: { name: 'app', kind: 'role' }, roleArn: 'arn:aws:iam::1:role/r' }),
+      'cannot get AWS credentials for profile "app": cannot reach STS: ECONNREFUSED',
+    );
+  });
+
+  it('credential_process: the first line of its stderr, never the command line', () => {
+    const failed = named('CredentialsProviderError', 'Command failed: /bin/creds --password hunter2\nsession expired, run corp-login\nmore');
+    const text = explainCredentialsFailure(failed, { sourcesTried: tried, profile: { name: 'p', kind: 'process' } });
+    assert.equal(text, 'cannot get AWS credentials for profile "p": its credential_process failed: it exited with an error: session expired, run corp-login');
+    assert.equal(
+      explainCredentialsFailure(named('CredentialsProviderError', 'Profile p credential_process returned invalid JSON.'), { sourcesTried: tried, profile: { name: 'p', kind: 'process' } }),
+      'cannot get AWS credentials for profile "p": its credential_process failed: it returned invalid JSON.',
+    );
+  });
+
+  it('anything else: the first line of the SDK message', () => {
+    const text = explainCredentialsFailure(named('CredentialsProviderError', 'Profile x requires multi-factor authentication, but no MFA code callback was provided.\nsecond line'), {
+      sourcesTried: tried,
+      profile: { name: 'x', kind: 'role' },
+    });
+    assert.equal(text, 'cannot get AWS credentials for profile "x": the profile requires multi-factor authentication, but no MFA code callback was provided.');
+  });
+});
+
+describe('explainProviderNote', () => {
+  it('drops the note that only says the profile holds nothing', () => {
+    assert.equal(explainProviderNote('Could not resolve credentials using profile: [dev] in configuration/credentials file(s).', 'dev'), undefined);
+    assert.match(explainProviderNote('Could not resolve credentials using profile: [base] in configuration/credentials file(s).', 'dev') ?? '', /\[base\]/);
+  });
+  it('keeps a credential_process failure to its stderr', () => {
+    assert.equal(explainProviderNote('Command failed: /x --secret s3cr3t\nnope', 'p'), 'its credential_process failed: it exited with an error: nope');
+    assert.equal(explainProviderNote('Command failed: /x --secret s3cr3t\n', 'p'), 'its credential_process failed: it exited with an error and printed nothing on stderr');
+  });
+  it('strips the error class prefix the container provider adds', () => {
+    assert.equal(explainProviderNote('CredentialsProviderError: Error: connect ECONNREFUSED 127.0.0.1:9', 'default'), 'connect ECONNREFUSED 127.0.0.1:9');
   });
 });

@@ -143,7 +143,7 @@ describe('identityFingerprint: profiles', () => {
   });
 
   it('gives another hash to another profile name even with identical settings', () => {
-    const files = { credentials: lines('[a]', 'aws_access_key_id = AKIASAME000000000001', '[b]', 'aws_access_key_id = AKIASAME000000000001') };
+    const files = { credentials: lines('[a]', 'aws_access_key_id = AKIASAME000000000001', 'aws_secret_access_key = s', '[b]', 'aws_access_key_id = AKIASAME000000000001', 'aws_secret_access_key = s') };
     assert.notEqual(profileHash({ AWS_PROFILE: 'a' }, files), profileHash({ AWS_PROFILE: 'b' }, files));
   });
 
@@ -326,7 +326,7 @@ describe('identityFingerprint: profiles', () => {
       config: lines('[profile x]', 'aws_access_key_id = AKIACONFIG000000001', 'region = us-east-1'),
       credentials: lines('[x]', 'aws_access_key_id = AKIACREDS0000000001', 'aws_secret_access_key = s'),
     };
-    const credentialsOnly = { credentials: lines('[x]', 'aws_access_key_id = AKIACREDS0000000001') };
+    const credentialsOnly = { credentials: lines('[x]', 'aws_access_key_id = AKIACREDS0000000001', 'aws_secret_access_key = s') };
     assert.equal(profileHash({ AWS_PROFILE: 'x' }, both), profileHash({ AWS_PROFILE: 'x' }, credentialsOnly));
     // The overridden config value no longer matters.
     const bothEdited = { ...both, config: lines('[profile x]', 'aws_access_key_id = AKIACONFIG000000002') };
@@ -343,15 +343,15 @@ describe('identityFingerprint: profiles', () => {
   });
 
   it('reads [profile x] in config and [x] in credentials as the same profile', () => {
-    const settings = ['aws_access_key_id = AKIASAME000000000001'];
+    const settings = ['aws_access_key_id = AKIASAME000000000001', 'aws_secret_access_key = s'];
     const inConfig = profileHash({ AWS_PROFILE: 'x' }, { config: lines('[profile x]', ...settings) });
     const inCredentials = profileHash({ AWS_PROFILE: 'x' }, { credentials: lines('[x]', ...settings) });
     assert.equal(inConfig, inCredentials);
   });
 
   it('reads [default] and [profile default] in config as the default profile', () => {
-    const plainDefault = profileHash({}, { config: lines('[default]', 'aws_access_key_id = AKIADEF0000000000001') });
-    const prefixed = profileHash({}, { config: lines('[profile default]', 'aws_access_key_id = AKIADEF0000000000001') });
+    const plainDefault = profileHash({}, { config: lines('[default]', 'aws_access_key_id = AKIADEF0000000000001', 'aws_secret_access_key = s') });
+    const prefixed = profileHash({}, { config: lines('[profile default]', 'aws_access_key_id = AKIADEF0000000000001', 'aws_secret_access_key = s') });
     assert.equal(plainDefault, prefixed);
   });
 
@@ -455,5 +455,93 @@ describe('identityFingerprint: web identity, container, instance metadata', () =
     assert.equal(fp({}).source, 'instance-metadata');
     assert.equal(fp({}, { config: '', credentials: '' }).source, 'instance-metadata');
     assert.deepEqual(fp({}, { config: lines('[profile unrelated]', 'aws_access_key_id = AKIAUNRELATED0000001') }), fp({}));
+  });
+});
+
+describe('identityFingerprint: profiles the SDK passes over, or may fall through from', () => {
+  const webEnv: Environment = { AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/token', AWS_ROLE_ARN: 'arn:aws:iam::1:role/web' };
+
+  it('passes over a profile with a key id but no secret, as the SDK does (it is not a static profile)', () => {
+    const files = { credentials: lines('[k]', 'aws_access_key_id = AKIAKEYONLY00000001') };
+    assert.deepEqual(fp({ AWS_PROFILE: 'k' }, files), fp({}));
+    assert.deepEqual(fp({ ...webEnv, AWS_PROFILE: 'k' }, files), fp(webEnv));
+  });
+
+  it('a self-referencing source_profile with static keys is a role on those keys, as the SDK resolves it', () => {
+    const make = (keyId: string): IdentityFingerprint =>
+      fp({ AWS_PROFILE: 'self' }, { config: lines('[profile self]', 'role_arn = arn:aws:iam::1:role/self', 'source_profile = self', `aws_access_key_id = ${keyId}`, 'aws_secret_access_key = s') });
+    assert.equal(make('AKIASELF000000000001').source, 'profile');
+    assert.notEqual(make('AKIASELF000000000001').hash, make('AKIASELF000000000002').hash);
+  });
+
+  it('a role on static keys cannot fall through: the fallback sources do not change its hash', () => {
+    const files = {
+      config: lines('[profile r]', 'role_arn = arn:aws:iam::1:role/r', 'source_profile = base'),
+      credentials: lines('[base]', 'aws_access_key_id = AKIABASE00000000001', 'aws_secret_access_key = s'),
+    };
+    const alone = profileHash({ AWS_PROFILE: 'r' }, files);
+    assert.equal(profileHash({ ...webEnv, AWS_PROFILE: 'r' }, files), alone);
+    assert.equal(profileHash({ AWS_PROFILE: 'r', AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://127.0.0.1:1' }, files), alone);
+  });
+
+  it('a role whose source may fail softly also names what the SDK would go on to', () => {
+    // A missing source profile, a credential_process, or a credential_source that gives nothing:
+    // the SDK then asks web identity, container, metadata. Whichever answers, the hash differs.
+    const cases = [
+      { config: lines('[profile r]', 'role_arn = arn:aws:iam::1:role/r', 'source_profile = missing') },
+      { config: lines('[profile r]', 'credential_process = /bin/creds') },
+      { config: lines('[profile r]', 'role_arn = arn:aws:iam::1:role/r', 'credential_source = Ec2InstanceMetadata') },
+      { config: lines('[profile r]', 'role_arn = arn:aws:iam::1:role/r', 'source_profile = p', '[profile p]', 'credential_process = /bin/creds') },
+    ];
+    for (const files of cases) {
+      const hashes = [
+        profileHash({ AWS_PROFILE: 'r' }, files),
+        profileHash({ ...webEnv, AWS_PROFILE: 'r' }, files),
+        profileHash({ ...webEnv, AWS_ROLE_ARN: 'arn:aws:iam::1:role/other', AWS_PROFILE: 'r' }, files),
+        profileHash({ AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:1/c', AWS_PROFILE: 'r' }, files),
+      ];
+      assert.equal(new Set(hashes).size, hashes.length, files.config);
+    }
+  });
+
+  it('credential_source names its source: the environment key id, the container URI, the metadata endpoint', () => {
+    const role = (source: string): SharedConfigTexts => ({ config: lines('[profile r]', 'role_arn = arn:aws:iam::1:role/r', `credential_source = ${source}`) });
+    const env = (keyId: string): Environment => ({ AWS_PROFILE: 'r', AWS_ACCESS_KEY_ID: keyId, AWS_SECRET_ACCESS_KEY: 'x' });
+    assert.notEqual(profileHash(env('AKIAENV1'), role('Environment')), profileHash(env('AKIAENV2'), role('Environment')));
+    assert.equal(profileHash({ ...env('AKIAENV1'), AWS_SECRET_ACCESS_KEY: 'rotated' }, role('Environment')), profileHash(env('AKIAENV1'), role('Environment')));
+    assert.notEqual(
+      profileHash({ AWS_PROFILE: 'r', AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:1/a' }, role('EcsContainer')),
+      profileHash({ AWS_PROFILE: 'r', AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:1/b' }, role('EcsContainer')),
+    );
+    assert.notEqual(
+      profileHash({ AWS_PROFILE: 'r', AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://127.0.0.1:1' }, role('Ec2InstanceMetadata')),
+      profileHash({ AWS_PROFILE: 'r', AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://127.0.0.1:2' }, role('Ec2InstanceMetadata')),
+    );
+  });
+
+  it('never holds the environment key id of a credential_source = Environment profile in clear', () => {
+    const json = JSON.stringify(fp({ AWS_PROFILE: 'r', ...envKeys }, { config: lines('[profile r]', 'role_arn = arn:aws:iam::1:role/r', 'credential_source = Environment') }));
+    assert.ok(!json.includes(KEY_ID));
+  });
+
+  it('gives every source of the issue-4 matrix its own hash', () => {
+    const config = lines(
+      '[profile static]', 'aws_access_key_id = AKIASTATIC00000001', 'aws_secret_access_key = s',
+      '[profile role]', 'role_arn = arn:aws:iam::1:role/role', 'source_profile = static',
+      '[profile hop]', 'role_arn = arn:aws:iam::1:role/hop', 'source_profile = role',
+      '[profile envrole]', 'role_arn = arn:aws:iam::1:role/envrole', 'credential_source = Environment',
+      '[profile process]', 'credential_process = /bin/creds',
+      '[profile web]', 'role_arn = arn:aws:iam::1:role/web', 'web_identity_token_file = /t',
+      '[profile sso]', 'sso_session = corp', 'sso_account_id = 111122223333', 'sso_role_name = R',
+      '[sso-session corp]', 'sso_start_url = https://a/start', 'sso_region = us-east-1',
+    );
+    const hashes = [
+      fp(envKeys).hash,
+      ...['static', 'role', 'hop', 'envrole', 'process', 'web', 'sso'].map((name) => profileHash({ ...envKeys, AWS_PROFILE: name }, { config })),
+      fp(webEnv).hash,
+      fp({ AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:1/c' }).hash,
+      fp({ AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://127.0.0.1:1' }).hash,
+    ];
+    assert.equal(new Set(hashes).size, hashes.length);
   });
 });

@@ -82,6 +82,11 @@ export interface EcrEmulatorOptions {
    * of an STS/IMDS emulator, so credentials those hand out work here too.
    */
   lookupSecret?: SecretLookup;
+  /**
+   * The session token that must come with a key found through `lookupSecret` (temporary
+   * credentials issued elsewhere); undefined: none is checked for that key.
+   */
+  lookupSessionToken?: (accessKeyId: string) => string | undefined;
 }
 
 export interface EcrEmulator {
@@ -140,6 +145,7 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
     { ...(options.credentials ?? DEFAULT_CREDENTIALS) },
     options.tokenLifetimeSeconds ?? 43200,
     options.lookupSecret,
+    options.lookupSessionToken,
   );
   await emulator.listen();
   return emulator;
@@ -164,6 +170,7 @@ class EcrEmulatorServer implements EcrEmulator {
     credentials: Record<string, string>,
     private readonly tokenLifetimeSeconds: number,
     private readonly fallbackLookup: SecretLookup | undefined,
+    private readonly fallbackSessionToken?: (accessKeyId: string) => string | undefined,
   ) {
     for (const [id, secret] of Object.entries(credentials)) this.secrets.set(id, secret);
     this.server = createServer((req, res) => this.onRequest(req, res));
@@ -291,7 +298,9 @@ class EcrEmulatorServer implements EcrEmulator {
     if (serviceOfTarget(target) !== undefined && identity.service !== service) {
       throw new SigV4Error('InvalidSignatureException', `Credential should be scoped to correct service: '${service}'. `);
     }
-    const expectedToken = this.sessionTokens.get(identity.accessKeyId);
+    const expectedToken = this.secrets.has(identity.accessKeyId)
+      ? this.sessionTokens.get(identity.accessKeyId)
+      : this.fallbackSessionToken?.(identity.accessKeyId);
     if (expectedToken !== undefined && identity.sessionToken !== expectedToken) {
       throw new SigV4Error('UnrecognizedClientException', 'The security token included in the request is invalid.');
     }
