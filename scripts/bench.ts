@@ -18,7 +18,7 @@ import { startEcrEmulator } from '../test/support/ecr-emulator';
 const HELPER = join(resolve(__dirname, '..', '..'), 'bin', 'docker-credential-ecr-login');
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
 const WARMUP = 3;
-const HIT_BUDGET_MS = 25;
+const HIT_BUDGET_MS = 15;
 const KEY_ID = 'AKIDBENCH';
 const SECRET = 'bench-secret';
 const PRIVATE_HOST = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
