@@ -21,21 +21,7 @@
  *     so it cannot be pointed at this emulator.
  * Issued key ids are `ASIAECS` + role-derived suffix + counter.
  */
-import {
-  type BaseFault,
-  type EmulatorBase,
-  type EmulatorServer,
-  type FaultScope,
-  type IssuedCredential,
-  type Reply,
-  type RequestContext,
-  isoSeconds,
-  randomSecret,
-  roleNameOf,
-  sessionTokenFor,
-  sourceNamedAccessKeyId,
-  startEmulatorServer,
-} from './emulator-http';
+import { type BaseFault, type EmulatorBase, type EmulatorServer, exposeEmulator, type FaultScope, isoSeconds, type IssuedCredential, randomSecret, type Reply, type RequestContext, roleNameOf, sessionTokenFor, sourceNamedAccessKeyId, startEmulatorServer } from './emulator-http';
 
 export const ECS_KEY_PREFIX = 'ASIAECS';
 
@@ -149,13 +135,7 @@ export async function startEcsCredentialsEmulator(options: EcsCredentialsEmulato
     },
   });
 
-  return {
-    get url() {
-      return server.url;
-    },
-    get port() {
-      return server.port;
-    },
+  return exposeEmulator<EcsCredentialsEmulator>(server, {
     get fullUri() {
       return `${server.url}${path}`;
     },
@@ -164,21 +144,13 @@ export async function startEcsCredentialsEmulator(options: EcsCredentialsEmulato
       return authToken;
     },
     roleArn,
-    calls: server.calls,
-    issued: server.issued,
-    secretFor: (id) => server.secretFor(id),
-    onIssued: (listener) => server.onIssued(listener),
-    inject: (fault) => server.inject(fault),
-    clearFaults: () => server.clearFaults(),
-    reset: () => server.reset(),
-    close: () => server.close(),
     setAuthToken(token) {
       authToken = token;
     },
     rotate() {
       current = undefined;
     },
-  };
+  });
 }
 
 function json(status: number, doc: unknown, errorCode?: string): Reply {

@@ -334,6 +334,40 @@ function send(res: ServerResponse, reply: Reply): void {
 }
 
 /** Starts a service on 127.0.0.1:0. */
+/**
+ * An emulator's public face: the members every emulator shares, delegated to its server, and
+ * the emulator's own `extras`. Property descriptors are copied, so getters in `extras` stay live.
+ */
+export function exposeEmulator<E extends EmulatorBase<never>>(server: EmulatorServer, extras: Omit<E, keyof EmulatorBase<never>>): E {
+  const base: EmulatorBase<{ kind: string } & FaultScope> = {
+    get url() {
+      return server.url;
+    },
+    get port() {
+      return server.port;
+    },
+    calls: server.calls,
+    issued: server.issued,
+    secretFor: (id) => server.secretFor(id),
+    onIssued: (listener) => server.onIssued(listener),
+    inject: (fault) => server.inject(fault),
+    clearFaults: () => server.clearFaults(),
+    reset: () => server.reset(),
+    close: () => server.close(),
+  };
+  return Object.defineProperties(base, Object.getOwnPropertyDescriptors(extras)) as unknown as E;
+}
+
+/** An AWS REST-JSON error: the type in `x-amzn-errortype`, the body as the service words it. */
+export function restJsonError(status: number, type: string, body: object): Reply {
+  return {
+    status,
+    errorCode: type,
+    headers: { 'content-type': 'application/json', 'x-amzn-errortype': type },
+    body: JSON.stringify(body),
+  };
+}
+
 export async function startEmulatorServer(service: ServiceDefinition): Promise<EmulatorServer> {
   const server = new EmulatorServer(service);
   await server.listen();

@@ -23,20 +23,7 @@
  * `ASIAIMDS` + role-derived suffix + counter.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  type BaseFault,
-  type EmulatorBase,
-  type EmulatorServer,
-  type FaultScope,
-  type IssuedCredential,
-  type Reply,
-  type RequestContext,
-  isoSeconds,
-  randomSecret,
-  sessionTokenFor,
-  sourceNamedAccessKeyId,
-  startEmulatorServer,
-} from './emulator-http';
+import { type BaseFault, type EmulatorBase, type EmulatorServer, exposeEmulator, type FaultScope, isoSeconds, type IssuedCredential, randomSecret, type Reply, type RequestContext, sessionTokenFor, sourceNamedAccessKeyId, startEmulatorServer } from './emulator-http';
 
 export const IMDS_KEY_PREFIX = 'ASIAIMDS';
 export const IMDS_TOKEN_PATH = '/latest/api/token';
@@ -260,25 +247,11 @@ export async function startImdsEmulator(options: ImdsEmulatorOptions = {}): Prom
     },
   });
 
-  return {
-    get url() {
-      return server.url;
-    },
-    get port() {
-      return server.port;
-    },
+  return exposeEmulator<ImdsEmulator>(server, {
     get roleName() {
       return roleName;
     },
     tokens,
-    calls: server.calls,
-    issued: server.issued,
-    secretFor: (id) => server.secretFor(id),
-    onIssued: (listener) => server.onIssued(listener),
-    inject: (fault) => server.inject(fault),
-    clearFaults: () => server.clearFaults(),
-    reset: () => server.reset(),
-    close: () => server.close(),
     rotate() {
       current = undefined;
     },
@@ -289,7 +262,7 @@ export async function startImdsEmulator(options: ImdsEmulatorOptions = {}): Prom
       roleName = name;
       current = undefined;
     },
-  };
+  });
 }
 
 function text(body: string): Reply {

@@ -22,18 +22,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type BaseFault,
-  type EmulatorBase,
-  type EmulatorServer,
-  type FaultScope,
-  type Reply,
-  type RequestContext,
-  randomSecret,
-  sessionTokenFor,
-  sourceNamedAccessKeyId,
-  startEmulatorServer,
-} from './emulator-http';
+import { type BaseFault, type EmulatorBase, type EmulatorServer, exposeEmulator, type FaultScope, randomSecret, type Reply, type RequestContext, restJsonError, sessionTokenFor, sourceNamedAccessKeyId, startEmulatorServer } from './emulator-http';
 
 export const SSO_KEY_PREFIX = 'ASIASSO';
 const BEARER_HEADER = 'x-amz-sso_bearer_token';
@@ -139,38 +128,20 @@ export async function startSsoEmulator(options: SsoEmulatorOptions = {}): Promis
     },
   });
 
-  return {
-    get url() {
-      return server.url;
-    },
-    get port() {
-      return server.port;
-    },
+  return exposeEmulator<SsoEmulator>(server, {
     accessTokens,
-    calls: server.calls,
-    issued: server.issued,
-    secretFor: (id) => server.secretFor(id),
-    onIssued: (listener) => server.onIssued(listener),
-    inject: (fault) => server.inject(fault),
-    clearFaults: () => server.clearFaults(),
-    reset: () => server.reset(),
-    close: () => server.close(),
     addAccessToken(token) {
       accessTokens.add(token);
     },
     revokeAccessToken(token) {
       accessTokens.delete(token);
     },
-  };
+  });
 }
 
+/** This service's error body, in AWS REST-JSON form. */
 function jsonError(status: number, type: string, message: string): Reply {
-  return {
-    status,
-    errorCode: type,
-    headers: { 'content-type': 'application/json', 'x-amzn-errortype': type },
-    body: JSON.stringify({ message }),
-  };
+  return restJsonError(status, type, { message });
 }
 
 export interface SsoTokenCacheOptions {

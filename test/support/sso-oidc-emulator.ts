@@ -12,7 +12,7 @@
  * passed to `onAccessToken` (so the SSO portal emulator can accept it).
  */
 import { randomBytes } from 'node:crypto';
-import { type BaseFault, type EmulatorBase, type Reply, startEmulatorServer } from './emulator-http';
+import { type BaseFault, type EmulatorBase, exposeEmulator, type Reply, restJsonError, startEmulatorServer } from './emulator-http';
 
 export interface SsoOidcEmulatorOptions {
   /** Refresh tokens it accepts. Default: none (every refresh is refused with invalid_grant). */
@@ -65,32 +65,14 @@ export async function startSsoOidcEmulator(options: SsoOidcEmulatorOptions = {})
     },
   });
 
-  return {
-    get url() {
-      return server.url;
-    },
-    get port() {
-      return server.port;
-    },
-    calls: server.calls,
-    issued: server.issued,
-    secretFor: (id) => server.secretFor(id),
-    onIssued: (listener) => server.onIssued(listener),
-    inject: (fault) => server.inject(fault),
-    clearFaults: () => server.clearFaults(),
-    reset: () => server.reset(),
-    close: () => server.close(),
+  return exposeEmulator<SsoOidcEmulator>(server, {
     addRefreshToken(token) {
       refreshTokens.add(token);
     },
-  };
+  });
 }
 
+/** This service's error body, in AWS REST-JSON form. */
 function jsonError(status: number, type: string, error: string, description: string): Reply {
-  return {
-    status,
-    errorCode: type,
-    headers: { 'content-type': 'application/json', 'x-amzn-errortype': type },
-    body: JSON.stringify({ error, error_description: description }),
-  };
+  return restJsonError(status, type, { error, error_description: description });
 }

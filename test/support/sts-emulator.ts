@@ -21,24 +21,7 @@
  * `ASIASTSASSUMED…` (AssumeRole), `ASIAWEBIDENTITY…` (AssumeRoleWithWebIdentity).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  type BaseFault,
-  type EmulatorBase,
-  type EmulatorServer,
-  type FaultScope,
-  type IssuedCredential,
-  type Reply,
-  type RequestContext,
-  type SecretLookup,
-  accountOf,
-  chainSecretLookups,
-  isoSeconds,
-  randomSecret,
-  roleNameOf,
-  sessionTokenFor,
-  sourceNamedAccessKeyId,
-  startEmulatorServer,
-} from './emulator-http';
+import { accountOf, type BaseFault, chainSecretLookups, type EmulatorBase, type EmulatorServer, exposeEmulator, type FaultScope, isoSeconds, type IssuedCredential, randomSecret, type Reply, type RequestContext, roleNameOf, type SecretLookup, sessionTokenFor, sourceNamedAccessKeyId, startEmulatorServer } from './emulator-http';
 import { SigV4Error, verifySigV4 } from './sigv4';
 
 export const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
@@ -341,26 +324,12 @@ export async function startStsEmulator(options: StsEmulatorOptions = {}): Promis
     },
   });
 
-  return {
-    get url() {
-      return server.url;
-    },
-    get port() {
-      return server.port;
-    },
-    calls: server.calls,
-    issued: server.issued,
+  return exposeEmulator<StsEmulator>(server, {
     lookupSecret,
-    secretFor: (id) => server.secretFor(id),
-    onIssued: (listener) => server.onIssued(listener),
-    inject: (fault) => server.inject(fault),
-    clearFaults: () => server.clearFaults(),
-    reset: () => server.reset(),
-    close: () => server.close(),
     addCredentials(accessKeyId, secretAccessKey, details = {}) {
       staticKeys.set(accessKeyId, { ...details, secretAccessKey });
     },
-  };
+  });
 }
 
 function requestParams(method: string, url: URL, contentType: string | string[] | undefined, body: Buffer): URLSearchParams {
