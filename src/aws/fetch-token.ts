@@ -8,7 +8,7 @@
  */
 import { homedir } from 'node:os';
 import type { Environment } from '../config/settings';
-import { decideCredentialSource } from '../identity/credential-chain';
+import { activeProfile, decideCredentialSource } from '../identity/credential-chain';
 import { describeCredentialSources } from '../identity/credential-sources';
 import { readSharedConfigTexts } from '../identity/shared-files';
 import type { Logger } from '../logging/logger';
@@ -206,7 +206,7 @@ export function credentialsFailureContext(env: Environment, reasons: { profile?:
   // Where the SDK looks for ~/.aws: HOME first, as its getHomeDir does.
   const homeDir = env.HOME || env.USERPROFILE || homedir();
   const files = readSharedConfigTexts(env, homeDir);
-  const profileName = env.AWS_PROFILE || 'default';
+  const profileName = activeProfile(env);
   const sourcesTried = describeCredentialSources(env, homeDir, files, {
     ...(reasons.profile === undefined ? {} : { profile: explainProviderNote(reasons.profile, profileName) }),
     ...(reasons.container === undefined ? {} : { container: explainProviderNote(reasons.container, profileName) }),

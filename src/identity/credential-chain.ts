@@ -76,7 +76,7 @@ const IPV6_METADATA_ENDPOINT = 'http://[fd00:ec2::254]';
 const CONTAINER_HOST = 'http://169.254.170.2';
 
 /** The profile the SDK reads: AWS_PROFILE as given, else `default` (AWS_DEFAULT_PROFILE is not the SDK's). */
-function profileName(env: Environment): string {
+export function activeProfile(env: Environment): string {
   return env.AWS_PROFILE || 'default';
 }
 
@@ -85,7 +85,7 @@ export function decideCredentialSource(env: Environment, files: SharedConfigText
     return { source: 'environment', accessKeyId: env.AWS_ACCESS_KEY_ID };
   }
   const shared = mergeProfiles(files);
-  const name = profileName(env);
+  const name = activeProfile(env);
   const profile = resolveProfile(name, shared, env, new Set(), false, 0);
   const fallback = fallbackSource(env);
   if (profile === undefined) return fallback;

@@ -4,12 +4,7 @@
  */
 import { join } from 'node:path';
 import type { Environment } from '../config/settings';
-import { containerUri, decideCredentialSource, metadataDisabled, metadataEndpoint, type SharedConfigTexts } from './credential-chain';
-
-/** The profile the SDK will read: AWS_PROFILE as given, else `default` (AWS_DEFAULT_PROFILE is not the SDK's). */
-export function activeProfile(env: Environment): string {
-  return env.AWS_PROFILE || 'default';
-}
+import { activeProfile, containerUri, decideCredentialSource, metadataDisabled, metadataEndpoint, type SharedConfigTexts } from './credential-chain';
 
 export function sharedConfigFiles(env: Environment, homeDir: string): { config: string; credentials: string } {
   return {
