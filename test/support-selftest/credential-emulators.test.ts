@@ -29,54 +29,17 @@ import { type EcsCredentialsEmulator, startEcsCredentialsEmulator } from '../sup
 import { chainSecretLookups, sourceNamedAccessKeyId } from '../support/emulator-http';
 import { type ImdsEmulator, startImdsEmulator } from '../support/imds-emulator';
 import { type SsoEmulator, ssoTokenCachePath, startSsoEmulator, writeSsoTokenCache } from '../support/sso-emulator';
+import { installLoopbackGuard } from '../support/loopback-guard';
 import { type StsEmulator, makeWebIdentityToken, startStsEmulator } from '../support/sts-emulator';
 
 // ---------------------------------------------------------------------------
 // Loopback guard
 // ---------------------------------------------------------------------------
 
-/**
- * Makes every net.Socket connect to a non-loopback host fail (asynchronously,
- * with code ELOOPBACKGUARD) before any DNS lookup. Self-contained so that its
- * source can be sent to child processes.
- */
-function installLoopbackGuard(): { blocked: string[] } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const net = require('node:net') as typeof import('node:net');
-  const g = globalThis as unknown as { __loopbackGuard?: { blocked: string[] } };
-  if (g.__loopbackGuard) return g.__loopbackGuard;
-  const state = { blocked: [] as string[] };
-  g.__loopbackGuard = state;
-  const isLoopback = (host: string) =>
-    host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-  const original = net.Socket.prototype.connect;
-  net.Socket.prototype.connect = function guardedConnect(this: import('node:net').Socket, ...args: unknown[]) {
-    let first = args[0];
-    if (Array.isArray(first)) first = first[0]; // net's internal normalized form
-    let host: string | undefined;
-    let isPipe = false;
-    if (first !== null && typeof first === 'object') {
-      const o = first as { host?: string; hostname?: string; path?: string | null };
-      if (o.path) isPipe = true; // as net decides: a truthy `path` means an IPC socket
-      host = o.host ?? o.hostname;
-    } else if (typeof first === 'string' && !/^\d+$/.test(first)) {
-      isPipe = true;
-    } else if (typeof args[1] === 'string') {
-      host = args[1];
-    }
-    const target = host ?? 'localhost';
-    if (!isPipe && !isLoopback(target)) {
-      state.blocked.push(target);
-      const err = Object.assign(new Error(`loopback guard: refused connection to ${target}`), { code: 'ELOOPBACKGUARD' });
-      process.nextTick(() => this.destroy(err));
-      return this;
-    }
-    return (original as (...a: unknown[]) => import('node:net').Socket).apply(this, args);
-  } as typeof original;
-  return state;
-}
-
-const inProcessGuard = installLoopbackGuard();
+/** Non-loopback hosts this process tried to reach (refused by the guard). */
+const inProcessBlocked: string[] = [];
+installLoopbackGuard((host) => inProcessBlocked.push(host));
+const LOOPBACK_GUARD_MODULE = join(__dirname, '..', 'support', 'loopback-guard.js');
 
 // ---------------------------------------------------------------------------
 // Child processes with an environment built from scratch
@@ -118,7 +81,8 @@ function tempHome(): string {
  */
 function runInChild(body: string, env: Record<string, string>, timeoutMs = 30_000): Promise<ChildResult> {
   const script = `
-const guard = (${installLoopbackGuard.toString()})();
+const guard = { blocked: [] };
+require(${JSON.stringify(LOOPBACK_GUARD_MODULE)}).installLoopbackGuard((host) => guard.blocked.push(host));
 const cp = require(${JSON.stringify(PROVIDERS_MODULE)});
 const imds = require(${JSON.stringify(IMDS_MODULE)});
 const timer = { start: Date.now() };
@@ -258,7 +222,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  assert.deepEqual(inProcessGuard.blocked, [], 'an in-process test tried to reach a non-loopback address');
+  assert.deepEqual(inProcessBlocked, [], 'an in-process test tried to reach a non-loopback address');
 });
 
 after(async () => {

@@ -1,19 +1,25 @@
 /**
- * Loaded into a helper run with `NODE_OPTIONS=--require <this file>` and
- * `ECR_LOGIN_TEST_LOOPBACK_GUARD=<file>`: every TCP connection to a host that is not loopback
- * is refused before any DNS lookup or byte is sent, and the host is appended to <file> (one a
- * line). A test reads the file to prove that a run stayed on loopback, or to see where the SDK
- * would have gone (the SSO portal of the right region, say) without going there.
+ * Refuses every TCP connection to a host that is not loopback, before any DNS lookup or byte
+ * is sent, and reports the host it refused. Two uses:
+ *  - loaded into a helper run with `NODE_OPTIONS=--require <this file>` and
+ *    `ECR_LOGIN_TEST_LOOPBACK_GUARD=<file>`: refused hosts are appended to <file>, one a line,
+ *    so a test can prove a run stayed on loopback, or see where the SDK would have gone (the
+ *    SSO portal of the right region, say) without going there;
+ *  - `installLoopbackGuard(onRefused)` in a test process or a child it starts.
  */
 import { appendFileSync } from 'node:fs';
 import net from 'node:net';
 
-const record = process.env.ECR_LOGIN_TEST_LOOPBACK_GUARD;
-
 const isLoopback = (host: string): boolean =>
   host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 
-if (record) {
+let installed = false;
+const listeners: Array<(host: string) => void> = [];
+
+export function installLoopbackGuard(onRefused: (host: string) => void): void {
+  listeners.push(onRefused);
+  if (installed) return;
+  installed = true;
   const original = net.Socket.prototype.connect;
   net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args: unknown[]): net.Socket {
     let first = args[0];
@@ -22,7 +28,7 @@ if (record) {
     let isPipe = false;
     if (first !== null && typeof first === 'object') {
       const options = first as { host?: string; hostname?: string; path?: string | null };
-      if (options.path) isPipe = true;
+      if (options.path) isPipe = true; // as net decides: a truthy `path` means an IPC socket
       host = options.host ?? options.hostname;
     } else if (typeof first === 'string' && !/^\d+$/.test(first)) {
       isPipe = true;
@@ -31,7 +37,7 @@ if (record) {
     }
     const target = host ?? 'localhost';
     if (!isPipe && !isLoopback(target)) {
-      appendFileSync(record, `${target}\n`);
+      for (const listener of listeners) listener(target);
       const error = Object.assign(new Error(`loopback guard: refused connection to ${target}`), { code: 'ELOOPBACKGUARD' });
       process.nextTick(() => this.destroy(error));
       return this;
@@ -39,3 +45,6 @@ if (record) {
     return (original as (...a: unknown[]) => net.Socket).apply(this, args);
   } as typeof original;
 }
+
+const record = process.env.ECR_LOGIN_TEST_LOOPBACK_GUARD;
+if (record) installLoopbackGuard((host) => appendFileSync(record, `${host}\n`));
