@@ -26,7 +26,7 @@ export function endpointOverride(registry: EcrRegistry, env: Environment): strin
 }
 
 /**
- * FIPS and dual-stack come from the host (SPEC.md section 2). An explicit endpoint wins:
+ * FIPS and dual-stack come from the host (docs/SPEC.md section 2). An explicit endpoint wins:
  * the SDK refuses to combine a custom endpoint with either flag.
  */
 export function endpointVariant(registry: EcrRegistry, env: Environment): EndpointVariant {

@@ -75,8 +75,8 @@ export interface CredentialsFailureContext {
   readonly profile?: { readonly name: string; readonly kind: string };
   /** The role assumed at the top of the chain (the profile's `role_arn`, or AWS_ROLE_ARN). */
   readonly roleArn?: string;
-  /** The web identity token file, when the role is assumed with one from the environment. */
-  readonly webIdentityTokenFile?: string;
+  /** Where the web identity token came from, when the role is assumed with one: `in /path`, `of <subject>`. */
+  readonly webIdentityToken?: string;
 }
 
 const SSO_LOGIN_HINT = /aws sso login|SSO session|SSO Token|sso_session/i;
@@ -124,7 +124,7 @@ export function explainCredentialsFailure(error: unknown, context: CredentialsFa
     const code = name && name !== 'Error' && !/^Unknown/.test(name) ? name : `HTTP ${status}`;
     const detail = message && message !== name && message !== 'UnknownError' ? `${code}: ${firstLine(message)}` : code;
     if (context.roleArn !== undefined) {
-      const how = context.webIdentityTokenFile !== undefined ? ` with the web identity token in ${context.webIdentityTokenFile}` : forProfile;
+      const how = context.webIdentityToken !== undefined ? ` with the web identity token ${context.webIdentityToken}` : forProfile;
       return `cannot assume role ${context.roleArn}${how}: ${detail}`;
     }
     return `cannot get AWS credentials${forProfile}: ${detail}`;

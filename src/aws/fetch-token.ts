@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import type { Environment } from '../config/settings';
 import { activeProfile, decideCredentialSource } from '../identity/credential-chain';
 import { describeCredentialSources } from '../identity/credential-sources';
+import { chainEnvironment, type CredentialPlan, type DefaultChainPlan } from '../identity/plan';
 import { readSharedConfigTexts } from '../identity/shared-files';
 import type { Logger } from '../logging/logger';
 import { ECR_PUBLIC_REGION, type EcrRegistry, type PrivateRegistry, type PublicRegistry } from '../registry/parse';
@@ -59,6 +60,8 @@ export const NETWORK_LIMITS = {
 export interface FetchContext {
   readonly env: Environment;
   readonly logger: Logger;
+  /** Whose credentials sign the call; the default chain when absent. */
+  readonly plan?: CredentialPlan;
 }
 
 export type TokenFetcher = (registry: EcrRegistry, context: FetchContext) => Promise<RegistryToken>;
@@ -100,7 +103,7 @@ export function clientConfig(registry: EcrRegistry, context: FetchContext) {
   context.logger.debug({ registry: registry.host, region, ...variant, endpoint }, 'calling GetAuthorizationToken');
   return {
     region,
-    credentials: credentialsProvider(context.logger),
+    credentials: credentialsProvider(context.plan ?? { kind: 'default-chain' }, context.logger),
     requestHandler: requestHandlerOptions(),
     maxAttempts: NETWORK_LIMITS.maxAttempts,
     ...variant,
@@ -111,18 +114,39 @@ export function clientConfig(registry: EcrRegistry, context: FetchContext) {
 type CredentialsProvider = ReturnType<typeof import('@aws-sdk/credential-providers').fromNodeProviderChain>;
 
 /**
- * The default chain, with any failure marked as a credentials failure (not an ECR one) and
+ * The plan's credentials, with any failure marked as a credentials failure (not an ECR one) and
  * carrying what the chain said on its way down: why the profile or the container endpoint gave
  * nothing, which the SDK's final "Could not load credentials from any providers" no longer tells.
  */
-function credentialsProvider(logger: Logger): CredentialsProvider {
+function credentialsProvider(plan: CredentialPlan, logger: Logger): CredentialsProvider {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { fromNodeProviderChain } = require('@aws-sdk/credential-providers') as typeof import('@aws-sdk/credential-providers');
+  const providers = require('@aws-sdk/credential-providers') as typeof import('@aws-sdk/credential-providers');
   const trace: ChainTrace = { stage: '', notes: [] };
-  const chain = fromNodeProviderChain(credentialChainOptions(logger, trace));
+  const chainFor = (chainPlan: DefaultChainPlan): CredentialsProvider =>
+    providers.fromNodeProviderChain({
+      ...credentialChainOptions(logger, trace),
+      ...(chainPlan.profile === undefined ? {} : { profile: chainPlan.profile }),
+    });
+  const stsOptions = { clientConfig: credentialChainOptions(logger).clientConfig, logger: sdkLogger(logger) };
+  let provider: CredentialsProvider;
+  switch (plan.kind) {
+    case 'default-chain':
+      provider = chainFor(plan);
+      break;
+    case 'assume-role':
+      provider = providers.fromTemporaryCredentials({
+        ...stsOptions,
+        params: { RoleArn: plan.roleArn, RoleSessionName: plan.sessionName },
+        masterCredentials: chainFor(plan.source),
+      });
+      break;
+    case 'web-identity':
+      provider = providers.fromWebToken({ ...stsOptions, roleArn: plan.roleArn, roleSessionName: plan.sessionName, webIdentityToken: plan.token });
+      break;
+  }
   return async (properties) => {
     try {
-      return await chain(properties);
+      return await provider(properties);
     } catch (error) {
       throw new CredentialsUnavailableError(error, chainReasons(trace));
     }
@@ -190,7 +214,7 @@ async function fetchPublicToken(registry: PublicRegistry, context: FetchContext)
 function explainCredentials(error: unknown, context: FetchContext): unknown {
   if (!(error instanceof CredentialsUnavailableError)) return error;
   const cause = error.sdkError;
-  const explained = explainCredentialsFailure(cause, credentialsFailureContext(context.env, error.reasons));
+  const explained = explainCredentialsFailure(cause, planFailureContext(context, error.reasons));
   context.logger.debug(
     {
       sdkError: cause instanceof Error ? cause.name : typeof cause,
@@ -199,6 +223,18 @@ function explainCredentials(error: unknown, context: FetchContext): unknown {
     `credentials failure: ${sanitizeSdkText(cause instanceof Error ? cause.message : String(cause))}`,
   );
   return new ExplainedError(explained);
+}
+
+function planFailureContext(context: FetchContext, reasons: { profile?: string; container?: string }): CredentialsFailureContext {
+  const plan = context.plan ?? { kind: 'default-chain' };
+  switch (plan.kind) {
+    case 'default-chain':
+      return credentialsFailureContext(chainEnvironment(plan, context.env), reasons);
+    case 'assume-role':
+      return { ...credentialsFailureContext(chainEnvironment(plan.source, context.env), reasons), roleArn: plan.roleArn };
+    case 'web-identity':
+      return { sourcesTried: [], roleArn: plan.roleArn, webIdentityToken: `of ${plan.subject}` };
+  }
 }
 
 /** What the failure message may say about the chain: read from the environment and the shared files. */
@@ -221,7 +257,7 @@ export function credentialsFailureContext(env: Environment, reasons: { profile?:
     };
   }
   if (decision.source === 'web-identity') {
-    return { sourcesTried, roleArn: decision.roleArn, webIdentityTokenFile: decision.tokenFile };
+    return { sourcesTried, roleArn: decision.roleArn, webIdentityToken: `in ${decision.tokenFile}` };
   }
   return { sourcesTried };
 }

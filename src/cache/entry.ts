@@ -14,7 +14,7 @@ export interface CacheKey {
   readonly region: string;
   /** `standard`, `fips`, `dualstack`, `fips+dualstack`, or the endpoint override URL. */
   readonly endpoint: string;
-  /** The identity fingerprint hash (SPEC.md section 5). */
+  /** The identity fingerprint hash (docs/SPEC.md section 5). */
   readonly identity: string;
 }
 

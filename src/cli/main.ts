@@ -1,6 +1,6 @@
 /**
- * The command line: which verb, its stdin, and what reaches stdout, stderr and the exit status.
- * Verb modules are loaded only for the verb that runs.
+ * The command line: which command, its stdin, and what reaches stdout, stderr and the exit
+ * status. Commands come from the table in commands.ts; each loads its code only when it runs.
  */
 import { homedir } from 'node:os';
 import type { Command } from 'commander';
@@ -9,7 +9,8 @@ import { openLogger, type Logger } from '../logging/logger';
 import { HELPER_NAME, USAGE_LINE } from '../protocol/messages';
 import { decodeText, InputError, readBoundedInput } from '../protocol/input';
 import { failure, oneLine, success, type Outcome } from '../protocol/outcome';
-import type { VerbContext } from '../verbs/context';
+import type { HelperContext } from '../service/context';
+import { COMMANDS, findCommand, type CommandEntry, type CommandIo, type Invocation } from './commands';
 
 export interface ProcessIo {
   readonly stdin: NodeJS.ReadableStream;
@@ -17,37 +18,22 @@ export interface ProcessIo {
   readonly homeDir: string;
 }
 
-const VERBS = ['get', 'store', 'erase', 'list', 'version'] as const;
-type Verb = (typeof VERBS)[number];
-
-const DESCRIPTIONS: Record<Verb, string> = {
-  get: 'read a registry host on stdin, print its credentials as JSON',
-  store: 'accept credentials from `docker login` (nothing is stored: every get mints a fresh token)',
-  erase: 'accept `docker logout` (nothing is stored)',
-  list: 'print the registries with a cached token, as JSON',
-  version: 'print the name and version',
-};
-
 /** Runs one invocation and says what to print; never throws. */
 export async function run(argv: readonly string[], io: ProcessIo): Promise<Outcome> {
   // Docker, Nomad and the rest call exactly `<verb>`: dispatched without loading commander
   // (about 5 ms), which serves the flags, help and usage errors people type.
-  const [only] = argv;
-  if (argv.length === 1 && isVerb(only)) return runVerb(only, io);
+  const only = argv.length === 1 ? findCommand(argv[0]) : undefined;
+  if (only?.protocol) return runCommand(only, { args: [], options: {} }, io);
   return runCommandLine(argv, io);
-}
-
-function isVerb(word: string | undefined): word is Verb {
-  return (VERBS as readonly (string | undefined)[]).includes(word);
 }
 
 async function runCommandLine(argv: readonly string[], io: ProcessIo): Promise<Outcome> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { CommanderError } = require('commander') as typeof import('commander');
-  let chosen: Verb | undefined;
+  let chosen: { entry: CommandEntry; invocation: Invocation } | undefined;
   const printed: string[] = [];
-  const program = buildProgram((verb) => {
-    chosen = verb;
+  const program = buildProgram((entry, invocation) => {
+    chosen = { entry, invocation };
   }, printed);
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -57,7 +43,7 @@ async function runCommandLine(argv: readonly string[], io: ProcessIo): Promise<O
     }
     const first = argv[0];
     const reason =
-      first !== undefined && !first.startsWith('-') && !isVerb(first)
+      first !== undefined && !first.startsWith('-') && findCommand(first) === undefined
         ? `unknown verb '${first}'`
         : error instanceof CommanderError
           ? error.message.replace(/^error: /, '')
@@ -65,10 +51,10 @@ async function runCommandLine(argv: readonly string[], io: ProcessIo): Promise<O
     return { exitCode: 1, stdout: `${USAGE_LINE}\n`, stderr: `${HELPER_NAME}: ${reason}\n` };
   }
   if (chosen === undefined) return { exitCode: 1, stdout: `${USAGE_LINE}\n` };
-  return runVerb(chosen, io);
+  return runCommand(chosen.entry, chosen.invocation, io);
 }
 
-function buildProgram(choose: (verb: Verb) => void, printed: string[]): Command {
+function buildProgram(choose: (entry: CommandEntry, invocation: Invocation) => void, printed: string[]): Command {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Command } = require('commander') as typeof import('commander');
   const program = new Command(HELPER_NAME)
@@ -85,65 +71,46 @@ function buildProgram(choose: (verb: Verb) => void, printed: string[]): Command 
     .allowExcessArguments(false)
     .exitOverride();
   program.action((options: { version?: boolean }) => {
-    if (options.version) choose('version');
+    const version = findCommand('version');
+    if (options.version && version !== undefined) choose(version, { args: [], options: {} });
   });
-  for (const verb of VERBS) {
-    program
-      .command(verb)
-      .description(DESCRIPTIONS[verb])
-      .helpOption(false)
-      .allowExcessArguments(false)
-      .exitOverride()
-      .action(() => choose(verb));
+  for (const entry of COMMANDS) {
+    const command = program.command(entry.name).description(entry.summary).allowExcessArguments(false).exitOverride();
+    if (entry.protocol) command.helpOption(false);
+    entry.declare?.(command);
+    if (command.commands.length === 0) {
+      command.action((...parsed: unknown[]) => {
+        // commander passes the declared arguments, then the options, then the command itself.
+        const options = (parsed.at(-2) ?? {}) as Record<string, unknown>;
+        choose(entry, { args: parsed.slice(0, -2).flat().filter((arg): arg is string => typeof arg === 'string'), options });
+      });
+    }
   }
   return program;
 }
 
-async function runVerb(verb: Verb, io: ProcessIo): Promise<Outcome> {
-  if (verb === 'version') {
-    const { versionLine } = await import('../verbs/version');
-    return success(`${versionLine()}\n`);
-  }
-  const context = createContext(verb, io);
+async function runCommand(entry: CommandEntry, invocation: Invocation, io: ProcessIo): Promise<Outcome> {
+  let context: HelperContext | undefined;
+  const commandIo: CommandIo = {
+    readInput: async (limitBytes) => decodeText(await readBoundedInput(io.stdin, limitBytes)),
+    context: () => (context ??= createContext(entry.name, io)),
+  };
   try {
-    switch (verb) {
-      case 'list': {
-        const { list } = await import('../verbs/list');
-        return list(context);
-      }
-      case 'get': {
-        const input = await readInput(io.stdin);
-        const { get } = await import('../verbs/get');
-        return await get(input, context);
-      }
-      case 'store': {
-        const input = await readInput(io.stdin);
-        const { store } = await import('../verbs/store');
-        return store(input, context);
-      }
-      case 'erase': {
-        const input = await readInput(io.stdin);
-        const { erase } = await import('../verbs/store');
-        return erase(input, context);
-      }
-    }
+    return await entry.run(invocation, commandIo);
   } catch (error) {
+    const logger = commandIo.context().logger;
     if (error instanceof InputError) {
-      context.logger.warn({ reason: error.message }, 'rejected input');
+      logger.warn({ reason: error.message }, 'rejected input');
       return failure(error.message);
     }
-    context.logger.error({ err: error }, 'unexpected failure');
+    logger.error({ err: error }, 'unexpected failure');
     return failure(`internal error: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
-async function readInput(stdin: NodeJS.ReadableStream): Promise<string> {
-  return decodeText(await readBoundedInput(stdin));
-}
-
-function createContext(verb: Verb, io: ProcessIo): VerbContext {
+function createContext(commandName: string, io: ProcessIo): HelperContext {
   const settings = readSettings(io.env, io.homeDir);
-  const logger = openLogger({ parentDir: settings.cacheDir, logDir: settings.logDir, level: settings.logLevel, verb });
+  const logger = openLogger({ parentDir: settings.cacheDir, logDir: settings.logDir, level: settings.logLevel, verb: commandName });
   routeWarningsTo(logger);
   return {
     env: io.env,
@@ -164,7 +131,7 @@ function routeWarningsTo(logger: Logger): void {
   process.on('warning', (warning) => logger.warn({ warning: warning.name, message: warning.message }, 'process warning'));
 }
 
-/** Entry point for bin/: runs, prints, and exits with the verb's status. */
+/** Entry point for bin/: runs, prints, and exits with the command's status. */
 export async function main(argv: readonly string[]): Promise<void> {
   process.removeAllListeners('warning');
   // A fault escaping every handler still ends as one line for the client, never a stack trace.

@@ -1,5 +1,5 @@
 /**
- * The helper's own settings, read from the environment it was started with (SPEC.md section 7).
+ * The helper's own settings, read from the environment it was started with (docs/SPEC.md section 7).
  * Pure: the environment and the home directory are passed in.
  */
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 /**
  * Which source the AWS SDK's default Node chain (`fromNodeProviderChain`, SDK v3.97x) will take
  * its credentials from, decided from the environment and the shared files alone, never from
- * the network. The identity fingerprint (SPEC.md section 5) and the failure messages are built
+ * the network. The identity fingerprint (docs/SPEC.md section 5) and the failure messages are built
  * on this one decision, so that both agree with the SDK.
  *
  * The SDK's order, which this follows step by step:

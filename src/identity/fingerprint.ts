@@ -1,5 +1,5 @@
 /**
- * Who the AWS SDK's default chain will act as, decided from local configuration alone (SPEC.md
+ * Who the AWS SDK's default chain will act as, decided from local configuration alone (docs/SPEC.md
  * section 5), so that a cached token can be found without resolving — or even loading — any
  * credentials. The decision is `decideCredentialSource`'s, which mirrors the SDK's chain step by
  * step; this module turns it into a hash. Only hashes leave this module: never a key id.

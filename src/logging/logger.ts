@@ -1,5 +1,5 @@
 /**
- * The helper's log: pino JSON lines in `<cache dir>/log/ecr-login.log` (SPEC.md section 6).
+ * The helper's log: pino JSON lines in `<cache dir>/log/ecr-login.log` (docs/SPEC.md section 6).
  *
  * Secrets are kept out by construction: callers log named, non-secret fields, errors pass
  * through `describeErrorForLog` (no request or response objects), and pino's redaction

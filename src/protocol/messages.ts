@@ -1,5 +1,5 @@
 /**
- * The exact words of the Docker credential-helper protocol (SPEC.md section 1).
+ * The exact words of the Docker credential-helper protocol (docs/SPEC.md section 1).
  * Clients match some of them literally: `credentials not found in native keychain` is the
  * one answer that lets Docker go on anonymously.
  */

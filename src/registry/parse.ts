@@ -1,6 +1,6 @@
 /**
  * Which registry hosts are Amazon ECR, and what the host says about the API to call.
- * Pure: no I/O, no environment. The grammar is SPEC.md section 2.
+ * Pure: no I/O, no environment. The grammar is docs/SPEC.md section 2.
  */
 
 export interface PrivateRegistry {

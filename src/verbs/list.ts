@@ -8,9 +8,9 @@ import { openTokenStore } from '../cache/token-store';
 import { identityFingerprint } from '../identity/fingerprint';
 import { readSharedConfigTexts } from '../identity/shared-files';
 import { success, type Outcome } from '../protocol/outcome';
-import type { VerbContext } from './context';
+import type { HelperContext } from '../service/context';
 
-export function list(context: VerbContext): Outcome {
+export function list(context: HelperContext): Outcome {
   const registries: Record<string, string> = {};
   if (!context.settings.cacheDisabled) {
     const { store } = openTokenStore(context.settings.cacheDir, context.logger, { create: false });

@@ -6,26 +6,26 @@
 import { MISSING_SERVER_URL, MISSING_USERNAME, NOT_IMPLEMENTED } from '../protocol/messages';
 import { failure, success, type Outcome } from '../protocol/outcome';
 import { isEcrHost } from '../registry/parse';
-import type { VerbContext } from './context';
+import type { HelperContext } from '../service/context';
 
 interface StoredCredentials {
   readonly serverUrl: string;
   readonly username: string;
 }
 
-export function store(input: string, context: VerbContext): Outcome {
+export function store(input: string, context: HelperContext): Outcome {
   const parsed = parseStorePayload(input);
   if (typeof parsed === 'string') return failure(parsed);
   return acceptWithoutStoring('store', parsed.serverUrl, context);
 }
 
-export function erase(input: string, context: VerbContext): Outcome {
+export function erase(input: string, context: HelperContext): Outcome {
   const serverUrl = input.trim();
   if (serverUrl === '') return failure(MISSING_SERVER_URL);
   return acceptWithoutStoring('erase', serverUrl, context);
 }
 
-function acceptWithoutStoring(verb: 'store' | 'erase', serverUrl: string, context: VerbContext): Outcome {
+function acceptWithoutStoring(verb: 'store' | 'erase', serverUrl: string, context: HelperContext): Outcome {
   const ecr = isEcrHost(serverUrl);
   if (!ecr && !context.settings.ignoreCredsStorage) {
     context.logger.info({ serverUrl }, `${verb}: not an ECR registry, not implemented`);

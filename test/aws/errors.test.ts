@@ -90,7 +90,7 @@ describe('explainCredentialsFailure', () => {
     );
     const invalid = named('InvalidIdentityToken', 'Token expired', { $metadata: { httpStatusCode: 400 } });
     assert.equal(
-      explainCredentialsFailure(invalid, { sourcesTried: tried, roleArn: 'arn:aws:iam::1:role/w', webIdentityTokenFile: '/var/run/token' }),
+      explainCredentialsFailure(invalid, { sourcesTried: tried, roleArn: 'arn:aws:iam::1:role/w', webIdentityToken: 'in /var/run/token' }),
       'cannot assume role arn:aws:iam::1:role/w with the web identity token in /var/run/token: InvalidIdentityToken: Token expired',
     );
   });

@@ -1,5 +1,5 @@
 /**
- * The token cache end to end (SPEC.md sections 4 and 5): real bin/ processes, the real SDK,
+ * The token cache end to end (docs/SPEC.md sections 4 and 5): real bin/ processes, the real SDK,
  * the ECR emulator counting calls. Short token lifetimes stand in for a fake clock.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * The Docker credential-helper protocol through the real bin/, byte for byte (SPEC.md section 1).
+ * The Docker credential-helper protocol through the real bin/, byte for byte (docs/SPEC.md section 1).
  * These runs need no AWS: they cover every verb's answers that do not involve a token.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * Nomad's docker driver calling convention (issue 5, SPEC.md section 8), reproduced from
+ * Nomad's docker driver calling convention (issue 5, docs/SPEC.md section 8), reproduced from
  * hashicorp/nomad drivers/docker/utils.go and driver.go:
  *
  * - `auth { helper = "ecr-login" }` or a Docker config file with `credHelpers`/`credsStore`

@@ -1,5 +1,5 @@
 /**
- * Inputs that are not ECR registries (SPEC.md section 2), shared by the grammar's unit tests
+ * Inputs that are not ECR registries (docs/SPEC.md section 2), shared by the grammar's unit tests
  * and the end-to-end test that runs each through the real bin/.
  */
 export const NOT_ECR_INPUTS: readonly string[] = [

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { hostOf, parseRegistry } from '../../src/registry/parse';
 import { NOT_ECR_INPUTS } from './hostname-cases';
 
-describe('parseRegistry: private ECR hosts (SPEC.md section 2)', () => {
+describe('parseRegistry: private ECR hosts (docs/SPEC.md section 2)', () => {
   const cases: Array<[string, { accountId: string; region: string; fips: boolean; dualStack: boolean }]> = [
     ['123456789012.dkr.ecr.us-east-1.amazonaws.com', { accountId: '123456789012', region: 'us-east-1', fips: false, dualStack: false }],
     ['123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn', { accountId: '123456789012', region: 'cn-north-1', fips: false, dualStack: false }],

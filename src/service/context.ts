@@ -10,7 +10,7 @@ export interface Clock {
   readonly sleep: (milliseconds: number) => Promise<void>;
 }
 
-export interface VerbContext {
+export interface HelperContext {
   readonly env: Environment;
   readonly homeDir: string;
   readonly settings: Settings;

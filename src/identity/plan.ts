@@ -1,0 +1,64 @@
+/**
+ * Whose AWS credentials a registry's token is minted with. Every caller of the token service
+ * (Docker's `get`, the kubelet's `get-credentials`, `get-login-password`) states one plan; the
+ * cache keys the token by the plan's fingerprint and the fetcher builds the SDK's credentials
+ * from it, so that the two can never disagree about who is asking. Pure.
+ */
+import { createHash } from 'node:crypto';
+import type { Environment } from '../config/settings';
+import { identityFingerprint, type SharedConfigTexts } from './fingerprint';
+
+/** The SDK's default Node chain, as the environment sets it up, or for one named profile. */
+export interface DefaultChainPlan {
+  readonly kind: 'default-chain';
+  /** A profile chosen for this registry, taking the place of AWS_PROFILE. */
+  readonly profile?: string;
+}
+
+/** STS AssumeRole, with the default chain (or a named profile) as the source credentials. */
+export interface AssumeRolePlan {
+  readonly kind: 'assume-role';
+  readonly roleArn: string;
+  readonly sessionName: string;
+  readonly source: DefaultChainPlan;
+}
+
+/** STS AssumeRoleWithWebIdentity with a token handed over by the caller (a pod's service account). */
+export interface WebIdentityPlan {
+  readonly kind: 'web-identity';
+  readonly roleArn: string;
+  readonly sessionName: string;
+  /** The token itself: a secret, never logged and never part of a fingerprint. */
+  readonly token: string;
+  /** Who the token speaks for (issuer and subject): the cache separates tokens by it. */
+  readonly subject: string;
+}
+
+export type CredentialPlan = DefaultChainPlan | AssumeRolePlan | WebIdentityPlan;
+
+export const DEFAULT_CHAIN: DefaultChainPlan = { kind: 'default-chain' };
+
+/** The environment the SDK's default chain sees under this plan: a chosen profile is AWS_PROFILE. */
+export function chainEnvironment(plan: DefaultChainPlan, env: Environment): Environment {
+  return plan.profile === undefined ? env : { ...env, AWS_PROFILE: plan.profile };
+}
+
+/**
+ * A hash naming the identity a plan acts as, from local configuration only. Plans that may act
+ * as different principals never share a hash; one plan keeps its hash while its temporary
+ * credentials rotate.
+ */
+export function planFingerprint(plan: CredentialPlan, env: Environment, files: SharedConfigTexts): string {
+  switch (plan.kind) {
+    case 'default-chain':
+      return identityFingerprint(chainEnvironment(plan, env), files).hash;
+    case 'assume-role':
+      return hashParts(['assume-role', plan.roleArn, planFingerprint(plan.source, env, files)]);
+    case 'web-identity':
+      return hashParts(['web-identity', plan.roleArn, plan.subject]);
+  }
+}
+
+function hashParts(parts: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
+}

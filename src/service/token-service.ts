@@ -1,0 +1,114 @@
+/**
+ * The one way to a registry token, shared by every protocol the helper speaks (Docker's `get`,
+ * the kubelet's `get-credentials`, `get-login-password`): the cache and its single flight, the
+ * AWS call under a deadline, and a failure put into one line. Callers say which registry and
+ * whose credentials (the plan); what they print is theirs.
+ */
+import type { RegistryToken } from '../aws/authorization-token';
+import { explainAwsFailure, withDeadline } from '../aws/errors';
+import { endpointOverride } from '../aws/endpoints';
+import { getTokenThroughCache, type FlightLimits, type ServedToken } from '../cache/cached-token';
+import { entryId } from '../cache/entry';
+import { cacheKeyFor } from '../cache/key';
+import { FlightLocks } from '../cache/single-flight';
+import { openTokenStore } from '../cache/token-store';
+import { describeCredentialSources } from '../identity/credential-sources';
+import { chainEnvironment, planFingerprint, type CredentialPlan } from '../identity/plan';
+import { readSharedConfigTexts } from '../identity/shared-files';
+import { HELPER_NAME } from '../protocol/messages';
+import type { EcrRegistry } from '../registry/parse';
+import type { HelperContext } from './context';
+
+/** The longest a token request waits on AWS in all, retries included: a hang must not block a pull. */
+export const GET_DEADLINE_MS = 15_000;
+
+export const FLIGHT_LIMITS: FlightLimits = {
+  pollMs: 25,
+  // A leader's fetch ends by GET_DEADLINE_MS; its lock cannot legitimately be much older.
+  lockMaxAgeMs: GET_DEADLINE_MS + 5_000,
+  maxWaitMs: GET_DEADLINE_MS + 5_000,
+};
+
+export interface TokenRequest {
+  readonly registry: EcrRegistry;
+  readonly plan: CredentialPlan;
+}
+
+export interface ObtainedToken {
+  readonly served: ServedToken;
+  /** A line for the user's terminal, when the token came but something deserves a word. */
+  readonly warning?: string;
+}
+
+/** A token could not be had; `message` is one line for a person, naming the cause. */
+export class TokenUnavailableError extends Error {
+  override readonly name = 'TokenUnavailableError';
+  constructor(
+    message: string,
+    readonly registry: EcrRegistry,
+  ) {
+    super(message);
+  }
+}
+
+/** Serves the registry's token for the plan's identity, from the cache or from AWS; throws TokenUnavailableError. */
+export async function obtainToken(request: TokenRequest, context: HelperContext): Promise<ObtainedToken> {
+  const { registry, plan } = request;
+  const api = registry.kind === 'private' ? 'ECR' : 'ECR Public';
+  const explain = (error: unknown): string =>
+    explainAwsFailure(error, {
+      api,
+      endpoint: endpointOverride(registry, context.env),
+      credentialSources: describeCredentialSources(plan.kind === 'default-chain' ? chainEnvironment(plan, context.env) : context.env, context.homeDir),
+    });
+  const fetch = (): Promise<RegistryToken> =>
+    withDeadline(
+      context.fetchToken()(registry, { env: context.env, logger: context.logger, plan }),
+      GET_DEADLINE_MS,
+      `no answer from AWS within ${GET_DEADLINE_MS / 1000} s`,
+    );
+  try {
+    const obtained = await serveToken(request, fetch, explain, context);
+    const { token, origin } = obtained.served;
+    const fields = { registry: registry.host, origin, expiresAt: token.expiresAt.toISOString() };
+    if (origin === 'cache') context.logger.debug(fields, 'token served');
+    else context.logger.info(fields, 'token served');
+    return obtained;
+  } catch (error) {
+    const cause = explain(error);
+    context.logger.error({ registry: registry.host, cause, err: error }, 'cannot get a token');
+    throw new TokenUnavailableError(cause, registry);
+  }
+}
+
+async function serveToken(
+  request: TokenRequest,
+  fetch: () => Promise<RegistryToken>,
+  explain: (error: unknown) => string,
+  context: HelperContext,
+): Promise<ObtainedToken> {
+  if (context.settings.cacheDisabled) return { served: { token: await fetch(), origin: 'fetched' } };
+  const opening = openTokenStore(context.settings.cacheDir, context.logger);
+  if (opening.store === undefined) {
+    context.logger.warn({ reason: opening.reason }, 'token cache not trusted; running uncached');
+    return {
+      served: { token: await fetch(), origin: 'fetched' },
+      warning: `${HELPER_NAME}: token cache off: ${opening.reason}`,
+    };
+  }
+  const identity = planFingerprint(request.plan, context.env, readSharedConfigTexts(context.env, context.homeDir));
+  const key = cacheKeyFor(request.registry, context.env, identity);
+  const served = await getTokenThroughCache({
+    store: opening.store,
+    locks: new FlightLocks(opening.store.dir, context.logger),
+    key,
+    id: entryId(key),
+    fetch,
+    explain,
+    now: context.clock.now,
+    sleep: context.clock.sleep,
+    logger: context.logger,
+    limits: FLIGHT_LIMITS,
+  });
+  return { served };
+}
