@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Environment } from '../config/settings';
 import { identityFingerprint, type SharedConfigTexts } from './fingerprint';
+import { readWebIdentityClaims, sessionNameFor } from './web-identity-token';
 
 /** The SDK's default Node chain, as the environment sets it up, or for one named profile. */
 export interface DefaultChainPlan {
@@ -30,13 +31,24 @@ export interface WebIdentityPlan {
   readonly sessionName: string;
   /** The token itself: a secret, never logged and never part of a fingerprint. */
   readonly token: string;
-  /** Who the token speaks for (issuer and subject): the cache separates tokens by it. */
+  /** Who issued the token (`iss`): the same subject in two clusters is two identities. */
+  readonly issuer: string;
+  /** Who the token speaks for (`sub`): the cache separates tokens by it and by the issuer. */
   readonly subject: string;
 }
 
 export type CredentialPlan = DefaultChainPlan | AssumeRolePlan | WebIdentityPlan;
 
 export const DEFAULT_CHAIN: DefaultChainPlan = { kind: 'default-chain' };
+
+/**
+ * The plan for a role assumed with a caller's web identity token; the session is named after
+ * the token's subject. Throws WebIdentityTokenError when the token is not a JWT.
+ */
+export function webIdentityPlan(roleArn: string, token: string): WebIdentityPlan {
+  const { issuer, subject } = readWebIdentityClaims(token);
+  return { kind: 'web-identity', roleArn, sessionName: sessionNameFor(subject), token, issuer, subject };
+}
 
 /** The environment the SDK's default chain sees under this plan: a chosen profile is AWS_PROFILE. */
 export function chainEnvironment(plan: DefaultChainPlan, env: Environment): Environment {
@@ -55,7 +67,7 @@ export function planFingerprint(plan: CredentialPlan, env: Environment, files: S
     case 'assume-role':
       return hashParts(['assume-role', plan.roleArn, planFingerprint(plan.source, env, files)]);
     case 'web-identity':
-      return hashParts(['web-identity', plan.roleArn, plan.subject]);
+      return hashParts(['web-identity', plan.roleArn, plan.issuer, plan.subject]);
   }
 }
 
