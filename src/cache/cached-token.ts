@@ -6,7 +6,7 @@
 import { ExplainedError } from '../aws/errors';
 import type { RegistryToken } from '../aws/authorization-token';
 import type { Logger } from '../logging/logger';
-import { entryToken, isFresh, isUnexpired, makeEntry, matchesKey, type CacheEntry, type CacheKey } from './entry';
+import { entryToken, freshUntil, isFresh, isUnexpired, makeEntry, matchesKey, type CacheEntry, type CacheKey } from './entry';
 import type { FlightLocks } from './single-flight';
 import type { TokenStore } from './token-store';
 
@@ -38,12 +38,14 @@ export type TokenOrigin = 'cache' | 'fetched' | 'another-process' | 'cache-after
 export interface ServedToken {
   readonly token: RegistryToken;
   readonly origin: TokenOrigin;
+  /** When the cache will ask AWS again rather than serve this token; absent when it was not cached. */
+  readonly freshUntil?: Date;
 }
 
 export async function getTokenThroughCache(request: CachedTokenRequest): Promise<ServedToken> {
   const { locks, id, now, limits } = request;
   const cached = readMatching(request);
-  if (cached !== undefined && isFresh(cached, now())) return { token: entryToken(cached), origin: 'cache' };
+  if (cached !== undefined && isFresh(cached, now())) return served(cached, 'cache');
 
   const waitStart = now();
   for (;;) {
@@ -52,7 +54,7 @@ export async function getTokenThroughCache(request: CachedTokenRequest): Promise
       try {
         // The previous leader may have stored a token between our read and our lock.
         const stored = readMatching(request);
-        if (stored !== undefined && isFresh(stored, now())) return { token: entryToken(stored), origin: 'another-process' };
+        if (stored !== undefined && isFresh(stored, now())) return served(stored, 'another-process');
         return await fetchAndStore(request, true);
       } finally {
         attempt.release();
@@ -64,7 +66,7 @@ export async function getTokenThroughCache(request: CachedTokenRequest): Promise
     for (;;) {
       await request.sleep(limits.pollMs);
       const stored = readMatching(request);
-      if (stored !== undefined && isFresh(stored, now())) return { token: entryToken(stored), origin: 'another-process' };
+      if (stored !== undefined && isFresh(stored, now())) return served(stored, 'another-process');
       const failure = locks.readFailure(id);
       if (failure !== undefined && failure.at >= waitStart) {
         return fallbackOrThrow(request, new ExplainedError(failure.message));
@@ -95,10 +97,11 @@ async function fetchAndStore(request: CachedTokenRequest, leader: boolean): Prom
     if (leader) locks.recordFailure(id, { at: now(), message: request.explain(error) });
     return fallbackOrThrow(request, error);
   }
-  store.write(id, makeEntry(key, token, issuedAt));
+  const entry = makeEntry(key, token, issuedAt);
+  store.write(id, entry);
   if (leader) locks.clearFailure(id);
   store.prune(now());
-  return { token, origin: 'fetched' };
+  return served(entry, 'fetched');
 }
 
 function fallbackOrThrow(request: CachedTokenRequest, error: unknown): ServedToken {
@@ -108,9 +111,13 @@ function fallbackOrThrow(request: CachedTokenRequest, error: unknown): ServedTok
       { registry: request.key.registry, expiresAt: new Date(cached.expiresAt).toISOString(), cause: request.explain(error) },
       'AWS failed; serving the cached token, which is still valid',
     );
-    return { token: entryToken(cached), origin: 'cache-after-failure' };
+    return served(cached, 'cache-after-failure');
   }
   throw error;
+}
+
+function served(entry: CacheEntry, origin: TokenOrigin): ServedToken {
+  return { token: entryToken(entry), origin, freshUntil: new Date(freshUntil(entry)) };
 }
 
 function readMatching(request: CachedTokenRequest): CacheEntry | undefined {

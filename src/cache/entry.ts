@@ -48,7 +48,12 @@ export function makeEntry(key: CacheKey, token: RegistryToken, issuedAt: number)
 
 /** A token is served from the cache without asking AWS while less than half its life has passed. */
 export function isFresh(entry: CacheEntry, now: number): boolean {
-  return now >= entry.issuedAt && now < entry.issuedAt + (entry.expiresAt - entry.issuedAt) / 2;
+  return now >= entry.issuedAt && now < freshUntil(entry);
+}
+
+/** The moment the cache stops serving the token and asks AWS again: half its life after issue. */
+export function freshUntil(entry: CacheEntry): number {
+  return entry.issuedAt + (entry.expiresAt - entry.issuedAt) / 2;
 }
 
 /** Still accepted by the registry: the fallback when AWS cannot be reached. */

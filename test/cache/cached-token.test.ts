@@ -554,3 +554,24 @@ describe('openTokenStore', () => {
     assert.match(opening.store === undefined ? opening.reason : '', /cannot create/);
   });
 });
+
+describe('getTokenThroughCache: when the cache will ask AWS again', () => {
+  it('says so with every token it serves: half the life after issue, from the store, after a fetch or after a failure', async () => {
+    const h = harness();
+    const issued = h.clock.t;
+    const fetched = await h.get();
+    assert.equal(fetched.origin, 'fetched');
+    assert.equal(fetched.freshUntil?.getTime(), issued + LIFETIME / 2);
+
+    h.clock.t = issued + 2 * HOUR;
+    const hit = await h.get();
+    assert.equal(hit.origin, 'cache');
+    assert.equal(hit.freshUntil?.getTime(), issued + LIFETIME / 2);
+
+    h.clock.t = issued + 7 * HOUR;
+    h.failWith = new Error('ThrottlingException: Rate exceeded');
+    const stale = await h.get();
+    assert.equal(stale.origin, 'cache-after-failure');
+    assert.equal(stale.freshUntil?.getTime(), issued + LIFETIME / 2, 'already past: the cache asks AWS on the next call');
+  });
+});
