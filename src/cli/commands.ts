@@ -26,6 +26,8 @@ export interface CommandEntry {
   readonly summary: string;
   /** A credential-helper protocol verb: run as `<verb>` alone, with no argument or option. */
   readonly protocol?: boolean;
+  /** Called through a link of this name, the executable runs this command whatever its arguments. */
+  readonly invokedAs?: string;
   /** Declares arguments, options, subcommands and help text on the command commander made. */
   readonly declare?: (command: Command) => void;
   readonly run: (invocation: Invocation, io: CommandIo) => Promise<Outcome>;
@@ -72,6 +74,17 @@ export const COMMANDS: readonly CommandEntry[] = [
     },
   },
   {
+    name: 'get-credentials',
+    summary: 'the kubelet image credential provider: a CredentialProviderRequest on stdin, the response on stdout',
+    protocol: true,
+    // A drop-in for cloud-provider-aws' plugin: kubelet configs call it with or without `get-credentials`.
+    invokedAs: 'ecr-credential-provider',
+    run: async (_, io) => {
+      const { getCredentials, KUBELET_INPUT_LIMIT_BYTES } = await import('../verbs/get-credentials');
+      return getCredentials(() => io.readInput(KUBELET_INPUT_LIMIT_BYTES), io.context());
+    },
+  },
+  {
     name: 'version',
     summary: 'print the name and version',
     protocol: true,
@@ -84,4 +97,13 @@ export const COMMANDS: readonly CommandEntry[] = [
 
 export function findCommand(name: string | undefined): CommandEntry | undefined {
   return COMMANDS.find((entry) => entry.name === name);
+}
+
+/**
+ * The command the executable's own name stands for (the base name it was called by: a link
+ * named `ecr-credential-provider`, with or without `.exe`), if any.
+ */
+export function commandInvokedAs(executableName: string | undefined): CommandEntry | undefined {
+  const name = executableName?.replace(/\.exe$/i, '');
+  return name ? COMMANDS.find((entry) => entry.invokedAs === name) : undefined;
 }

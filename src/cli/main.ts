@@ -10,16 +10,20 @@ import { HELPER_NAME, USAGE_LINE } from '../protocol/messages';
 import { decodeText, InputError, readBoundedInput } from '../protocol/input';
 import { failure, oneLine, success, type Outcome } from '../protocol/outcome';
 import type { HelperContext } from '../service/context';
-import { COMMANDS, findCommand, type CommandEntry, type CommandIo, type Invocation } from './commands';
+import { COMMANDS, commandInvokedAs, findCommand, type CommandEntry, type CommandIo, type Invocation } from './commands';
 
 export interface ProcessIo {
   readonly stdin: NodeJS.ReadableStream;
   readonly env: Environment;
   readonly homeDir: string;
+  /** The base name the executable was called by (a link may stand for a command). */
+  readonly invokedAs?: string;
 }
 
 /** Runs one invocation and says what to print; never throws. */
 export async function run(argv: readonly string[], io: ProcessIo): Promise<Outcome> {
+  const linked = commandInvokedAs(io.invokedAs);
+  if (linked !== undefined) return runCommand(linked, { args: [], options: {} }, io);
   // Docker, Nomad and the rest call exactly `<verb>`: dispatched without loading commander
   // (about 5 ms), which serves the flags, help and usage errors people type.
   const only = argv.length === 1 ? findCommand(argv[0]) : undefined;
@@ -131,8 +135,11 @@ function routeWarningsTo(logger: Logger): void {
   process.on('warning', (warning) => logger.warn({ warning: warning.name, message: warning.message }, 'process warning'));
 }
 
-/** Entry point for bin/: runs, prints, and exits with the command's status. */
-export async function main(argv: readonly string[]): Promise<void> {
+/**
+ * Entry point for bin/: runs, prints, and exits with the command's status. `invokedAs` is the
+ * base name the executable was called by.
+ */
+export async function main(argv: readonly string[], invokedAs?: string): Promise<void> {
   process.removeAllListeners('warning');
   // A fault escaping every handler still ends as one line for the client, never a stack trace.
   const die = (error: unknown): void => {
@@ -140,7 +147,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   };
   process.on('uncaughtException', die);
   process.on('unhandledRejection', die);
-  const outcome = await run(argv, { stdin: process.stdin, env: process.env, homeDir: homedir() }).catch(
+  const outcome = await run(argv, { stdin: process.stdin, env: process.env, homeDir: homedir(), ...(invokedAs === undefined ? {} : { invokedAs }) }).catch(
     (error: unknown): Outcome => failure(`internal error: ${error instanceof Error ? error.message : String(error)}`),
   );
   if (outcome.stderr) process.stderr.write(outcome.stderr);

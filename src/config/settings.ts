@@ -16,18 +16,22 @@ export interface Settings {
   /** `AWS_ECR_IGNORE_CREDS_STORAGE=true`: store and erase succeed for every host. */
   readonly ignoreCredsStorage: boolean;
   readonly logLevel: LogLevel;
+  /** `AWS_ECR_ROLE_ARN`: for the kubelet, the role a service account token assumes when its annotations name none. */
+  readonly podRoleArn?: string;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 export function readSettings(env: Environment, homeDir: string): Settings {
   const cacheDir = nonEmpty(env.AWS_ECR_CACHE_DIR) ?? join(homeDir, '.ecr');
+  const podRoleArn = nonEmpty(env.AWS_ECR_ROLE_ARN)?.trim();
   return {
     cacheDir,
     logDir: join(cacheDir, 'log'),
     cacheDisabled: nonEmpty(env.AWS_ECR_DISABLE_CACHE) !== undefined,
     ignoreCredsStorage: env.AWS_ECR_IGNORE_CREDS_STORAGE?.trim().toLowerCase() === 'true',
     logLevel: parseLogLevel(env.AWS_ECR_LOG_LEVEL),
+    ...(podRoleArn === undefined ? {} : { podRoleArn }),
   };
 }
 

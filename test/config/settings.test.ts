@@ -26,4 +26,8 @@ describe('readSettings', () => {
     assert.equal(settings.ignoreCredsStorage, false);
     assert.equal(settings.logLevel, 'info');
   });
+  it('AWS_ECR_ROLE_ARN: the kubelet role for service account tokens whose annotations name none', () => {
+    assert.equal(readSettings({ AWS_ECR_ROLE_ARN: ' arn:aws:iam::111122223333:role/pull ' }, '/h').podRoleArn, 'arn:aws:iam::111122223333:role/pull');
+    assert.equal(readSettings({ AWS_ECR_ROLE_ARN: '  ' }, '/h').podRoleArn, undefined);
+  });
 });
