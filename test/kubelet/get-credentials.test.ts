@@ -15,6 +15,7 @@ import { ACCOUNT, HOST, roleArn, startCredentialWorld, type CredentialWorld, typ
 import { HELPER_BIN, runCommand, type HelperResult } from '../support/helper-process';
 import {
   GROUP,
+  IMAGE,
   NODE_KEY,
   ROLE_ANNOTATION,
   VERSIONS,
@@ -28,8 +29,6 @@ import {
   podToken,
   seconds,
 } from '../support/kubelet-plugin';
-
-const IMAGE = `${HOST}/team/app:1.4.2`;
 
 let world: CredentialWorld;
 before(async () => {

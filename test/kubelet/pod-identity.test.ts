@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ACCOUNT, HOST, STATIC_KEYS, roleArn, secretOf, startCredentialWorld, type CredentialWorld } from '../support/credential-world';
 import {
+  IMAGE,
   ISSUER,
   NODE_KEY,
   ROLE_ANNOTATION,
@@ -23,8 +24,6 @@ import {
   nodeEnv,
   podToken,
 } from '../support/kubelet-plugin';
-
-const IMAGE = `${HOST}/team/app:1.4.2`;
 
 let world: CredentialWorld;
 before(async () => {

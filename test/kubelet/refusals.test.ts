@@ -6,9 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { HOST, roleArn, startCredentialWorld, type CredentialWorld } from '../support/credential-world';
-import { GROUP, ROLE_ANNOTATION, V1, assertRefused, assertResponse, callsDuring, getCredentials, kubeletRequest, nodeEnv, podToken } from '../support/kubelet-plugin';
-
-const IMAGE = `${HOST}/team/app:1.4.2`;
+import { GROUP, IMAGE, ROLE_ANNOTATION, V1, assertRefused, assertResponse, callsDuring, getCredentials, kubeletRequest, nodeEnv, podToken } from '../support/kubelet-plugin';
 
 let world: CredentialWorld;
 before(async () => {

@@ -5,7 +5,7 @@
  * stderr with nothing on stdout).
  */
 import assert from 'node:assert/strict';
-import { STATIC_KEYS, type CredentialWorld, type Home } from './credential-world';
+import { HOST, STATIC_KEYS, type CredentialWorld, type Home } from './credential-world';
 import { runHelper, type Env, type HelperResult } from './helper-process';
 import { makeWebIdentityToken } from './sts-emulator';
 
@@ -14,6 +14,8 @@ export const V1 = `${GROUP}/v1`;
 export const VERSIONS = [V1, `${GROUP}/v1beta1`, `${GROUP}/v1alpha1`] as const;
 export const ROLE_ANNOTATION = 'eks.amazonaws.com/ecr-role-arn';
 export const ISSUER = 'https://oidc.eks.eu-west-1.amazonaws.com/id/CLUSTERONE';
+/** An image in the credential world's private registry. */
+export const IMAGE = `${HOST}/team/app:1.4.2`;
 /** The node's credentials: environment keys the emulators know. */
 export const NODE_KEY = 'AKIDENVALPHA';
 
