@@ -4,6 +4,7 @@
  * because that is what people search for.
  */
 import { errorCode } from '../fs/private-dir';
+import { SharedFileError } from '../identity/shared-files';
 import { TokenFormatError } from './authorization-token';
 
 export interface FailureContext {
@@ -23,7 +24,7 @@ const NO_CREDENTIALS_MESSAGE = /could not load credentials from any providers/i;
 
 export function explainAwsFailure(error: unknown, context: FailureContext): string {
   if (error instanceof TokenFormatError) return `${context.api} answered with an unusable token: ${error.message}`;
-  if (error instanceof DeadlineError || error instanceof ExplainedError) return error.message;
+  if (error instanceof DeadlineError || error instanceof ExplainedError || error instanceof SharedFileError) return error.message;
   if (!(error instanceof Error)) return `unexpected failure: ${String(error)}`;
 
   if (error.name === 'CredentialsProviderError' || error.name === 'ProviderError') {
