@@ -16,7 +16,8 @@ import type { Logger } from '../logging/logger';
 import { ECR_PUBLIC_REGION, type EcrRegistry, type PrivateRegistry, type PublicRegistry } from '../registry/parse';
 import { decodeAuthorizationToken, type RegistryToken } from './authorization-token';
 import { endpointOverride, endpointVariant } from './endpoints';
-import { CredentialsUnavailableError, ExplainedError, explainCredentialsFailure, explainProviderNote, type CredentialsFailureContext } from './errors';
+import { lastChildExit, watchChildProcesses } from './child-processes';
+import { CredentialsUnavailableError, ExplainedError, explainCredentialsFailure, explainProviderNote, type ChainReasons, type CredentialsFailureContext } from './errors';
 
 /** ECR tokens live 12 hours; used only if an answer ever lacks `expiresAt`. */
 const DEFAULT_TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000;
@@ -121,6 +122,8 @@ type CredentialsProvider = ReturnType<typeof import('@aws-sdk/credential-provide
 function credentialsProvider(plan: CredentialPlan, logger: Logger): CredentialsProvider {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const providers = require('@aws-sdk/credential-providers') as typeof import('@aws-sdk/credential-providers');
+  // A credential_process the chain starts must not outlive the helper, nor its failure go unexplained.
+  watchChildProcesses();
   const trace: ChainTrace = { stage: '', notes: [] };
   const chainFor = (chainPlan: DefaultChainPlan): CredentialsProvider =>
     providers.fromNodeProviderChain({
@@ -148,7 +151,8 @@ function credentialsProvider(plan: CredentialPlan, logger: Logger): CredentialsP
     try {
       return await provider(properties);
     } catch (error) {
-      throw new CredentialsUnavailableError(error, chainReasons(trace));
+      const processExit = lastChildExit();
+      throw new CredentialsUnavailableError(error, { ...chainReasons(trace), ...(processExit === undefined ? {} : { processExit }) });
     }
   };
 }
@@ -225,7 +229,7 @@ function explainCredentials(error: unknown, context: FetchContext): unknown {
   return new ExplainedError(explained);
 }
 
-function planFailureContext(context: FetchContext, reasons: { profile?: string; container?: string }): CredentialsFailureContext {
+function planFailureContext(context: FetchContext, reasons: ChainReasons): CredentialsFailureContext {
   const plan = context.plan ?? { kind: 'default-chain' };
   switch (plan.kind) {
     case 'default-chain':
@@ -238,15 +242,16 @@ function planFailureContext(context: FetchContext, reasons: { profile?: string; 
 }
 
 /** What the failure message may say about the chain: read from the environment and the shared files. */
-export function credentialsFailureContext(env: Environment, reasons: { profile?: string; container?: string } = {}): CredentialsFailureContext {
+export function credentialsFailureContext(env: Environment, reasons: ChainReasons = {}): CredentialsFailureContext {
   // Where the SDK looks for ~/.aws: HOME first, as its getHomeDir does.
   const homeDir = env.HOME || env.USERPROFILE || homedir();
   const files = readSharedConfigTexts(env, homeDir);
   const profileName = activeProfile(env);
   const sourcesTried = describeCredentialSources(env, homeDir, files, {
-    ...(reasons.profile === undefined ? {} : { profile: explainProviderNote(reasons.profile, profileName) }),
+    ...(reasons.profile === undefined ? {} : { profile: explainProviderNote(reasons.profile, profileName, reasons.processExit) }),
     ...(reasons.container === undefined ? {} : { container: explainProviderNote(reasons.container, profileName) }),
   });
+  const processExit = reasons.processExit === undefined ? {} : { processExit: reasons.processExit };
   const decision = decideCredentialSource(env, files);
   if (decision.source === 'profile') {
     const { profile } = decision;
@@ -254,12 +259,13 @@ export function credentialsFailureContext(env: Environment, reasons: { profile?:
       sourcesTried,
       profile: { name: profile.name, kind: profile.kind },
       ...(profile.roleArn === undefined ? {} : { roleArn: profile.roleArn }),
+      ...processExit,
     };
   }
   if (decision.source === 'web-identity') {
-    return { sourcesTried, roleArn: decision.roleArn, webIdentityToken: `in ${decision.tokenFile}` };
+    return { sourcesTried, roleArn: decision.roleArn, webIdentityToken: `in ${decision.tokenFile}`, ...processExit };
   }
-  return { sourcesTried };
+  return { sourcesTried, ...processExit };
 }
 
 type SdkLogArgument = unknown;
