@@ -250,21 +250,20 @@ export function credentialsFailureContext(env: Environment, reasons: ChainReason
     ...(reasons.profile === undefined ? {} : { profile: explainProviderNote(reasons.profile, profileName, reasons.processExit) }),
     ...(reasons.container === undefined ? {} : { container: explainProviderNote(reasons.container, profileName) }),
   });
-  const processExit = reasons.processExit === undefined ? {} : { processExit: reasons.processExit };
+  const known: CredentialsFailureContext = { sourcesTried, ...(reasons.processExit === undefined ? {} : { processExit: reasons.processExit }) };
   const decision = decideCredentialSource(env, files);
   if (decision.source === 'profile') {
     const { profile } = decision;
     return {
-      sourcesTried,
+      ...known,
       profile: { name: profile.name, kind: profile.kind },
       ...(profile.roleArn === undefined ? {} : { roleArn: profile.roleArn }),
-      ...processExit,
     };
   }
   if (decision.source === 'web-identity') {
-    return { sourcesTried, roleArn: decision.roleArn, webIdentityToken: `in ${decision.tokenFile}`, ...processExit };
+    return { ...known, roleArn: decision.roleArn, webIdentityToken: `in ${decision.tokenFile}` };
   }
-  return { sourcesTried, ...processExit };
+  return known;
 }
 
 type SdkLogArgument = unknown;
