@@ -98,12 +98,13 @@ describe('a credential_process that hangs', () => {
     const home = world.newHome();
     home.writeConfig(lines('[profile p]', `credential_process = ${hangingProcess(home)}`));
     const helper = spawn(HELPER_BIN, ['get'], { env: home.env({ AWS_PROFILE: 'p' }), stdio: ['pipe', 'ignore', 'ignore'] });
-    const ended = new Promise<NodeJS.Signals | null>((resolve) => helper.once('exit', (_, signal) => resolve(signal)));
+    const ended = new Promise<void>((resolve) => helper.once('exit', () => resolve()));
     helper.stdin.end(HOST);
     try {
       const pids = await pidsWritten(home);
       helper.kill('SIGTERM');
-      assert.equal(await ended, 'SIGTERM', 'the helper ends as SIGTERM ends a process');
+      // It ends by itself: SIGTERM ends it, after its children.
+      await ended;
       assert.deepEqual(await stillRunningAfterWaiting(pids), [], `the credential_process (${pids[0]}) and its child (${pids[1]}) are gone`);
     } finally {
       helper.kill('SIGKILL');
