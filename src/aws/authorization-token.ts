@@ -13,6 +13,31 @@ export interface RegistryToken extends RegistryCredentials {
   readonly expiresAt: Date;
 }
 
+/** ECR tokens live 12 hours from issue. */
+export const TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000;
+
+/**
+ * When a token stops working, by the local clock, from when it was asked for (`requestedAt`,
+ * local) and what AWS said (`expiresAt`, by AWS's clock; undefined when it said nothing: then
+ * the 12 hours ECR gives). AWS's time is trusted for no more than it can tell: never later than
+ * 12 hours after the local time of the request, so that a local clock behind AWS's, or an expiry
+ * a century ahead, cannot stretch a token's life. An expiry that is no time at all (NaN,
+ * infinite, beyond what a Date holds) is taken as long passed: the epoch. Always a time a Date
+ * can hold, so nothing downstream throws on it.
+ */
+export function trustedExpiry(requestedAt: number, expiresAt: number | undefined): number {
+  if (expiresAt === undefined) return requestedAt + TOKEN_LIFETIME_MS;
+  if (!isDateTime(expiresAt)) return 0;
+  return Math.min(requestedAt + TOKEN_LIFETIME_MS, expiresAt);
+}
+
+/** Epoch milliseconds that a Date can hold. */
+export function isDateTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= MAX_DATE_MS;
+}
+
+const MAX_DATE_MS = 8.64e15;
+
 export class TokenFormatError extends Error {
   override readonly name = 'TokenFormatError';
 }

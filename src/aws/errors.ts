@@ -4,6 +4,7 @@
  * because that is what people search for.
  */
 import { errorCode } from '../fs/private-dir';
+import { SharedFileError } from '../identity/shared-files';
 import { TokenFormatError } from './authorization-token';
 
 export interface FailureContext {
@@ -23,7 +24,7 @@ const NO_CREDENTIALS_MESSAGE = /could not load credentials from any providers/i;
 
 export function explainAwsFailure(error: unknown, context: FailureContext): string {
   if (error instanceof TokenFormatError) return `${context.api} answered with an unusable token: ${error.message}`;
-  if (error instanceof DeadlineError || error instanceof ExplainedError) return error.message;
+  if (error instanceof DeadlineError || error instanceof ExplainedError || error instanceof SharedFileError) return error.message;
   if (!(error instanceof Error)) return `unexpected failure: ${String(error)}`;
 
   if (error.name === 'CredentialsProviderError' || error.name === 'ProviderError') {
@@ -62,10 +63,25 @@ export class CredentialsUnavailableError extends Error {
   constructor(
     readonly sdkError: unknown,
     /** Why the profile step and the container step gave nothing, as the SDK noted it on the way. */
-    readonly reasons: { readonly profile?: string; readonly container?: string } = {},
+    readonly reasons: ChainReasons = {},
   ) {
-    super(sdkError instanceof Error ? sdkError.message : String(sdkError));
+    // Not the SDK's message: it may repeat what a credential_process printed.
+    super('the AWS SDK could not load credentials');
   }
+}
+
+/** What the credential chain left behind on its way down, for the failure message. */
+export interface ChainReasons {
+  /** The SDK's last note at the profile step and at the container step, unsanitised. */
+  readonly profile?: string;
+  readonly container?: string;
+  /** How the last credential_process ended, when one ran. */
+  readonly processExit?: ProcessExit;
+}
+
+export interface ProcessExit {
+  readonly code: number | null;
+  readonly signal: string | null;
 }
 
 export interface CredentialsFailureContext {
@@ -77,6 +93,8 @@ export interface CredentialsFailureContext {
   readonly roleArn?: string;
   /** Where the web identity token came from, when the role is assumed with one: `in /path`, `of <subject>`. */
   readonly webIdentityToken?: string;
+  /** How the last credential_process ended, when one ran. */
+  readonly processExit?: ProcessExit;
 }
 
 const SSO_LOGIN_HINT = /aws sso login|SSO session|SSO Token|sso_session/i;
@@ -87,7 +105,8 @@ const SSO_REJECTED = /UnauthorizedException|Session token not found or invalid/;
 /**
  * One line for a credentials failure: what to do about an SSO session, the AWS code and the role
  * for an STS refusal, the sources tried when none gave credentials. Never a secret: the SDK's
- * messages are cut to their first line, and a credential_process command line is never repeated.
+ * messages are cut to their first line, and neither a credential_process command line nor
+ * anything it printed is ever repeated.
  */
 export function explainCredentialsFailure(error: unknown, context: CredentialsFailureContext): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -137,7 +156,7 @@ export function explainCredentialsFailure(error: unknown, context: CredentialsFa
   }
 
   if (profile?.kind === 'process' || /credential_process|^Command failed/.test(message)) {
-    return `cannot get AWS credentials${forProfile}: its credential_process failed: ${processFailureDetail(message)}`;
+    return `cannot get AWS credentials${forProfile}: its credential_process ${processFailureDetail(message, context.processExit)}`;
   }
   return `cannot get AWS credentials${forProfile}: ${firstLine(message.replace(/^Profile \S+ /, 'the profile ')) || name}`;
 }
@@ -153,25 +172,28 @@ function networkFailure(error: unknown): string | undefined {
 }
 
 /**
- * Node's exec error reads "Command failed: <the command line>\n<its stderr>": the command line
- * may carry anything the user put in it, so only the first line of stderr is kept.
+ * What became of a credential_process, as a clause after "its credential_process". Node's exec
+ * error reads "Command failed: <the command line>\n<its stderr>": the command line may carry
+ * anything the user put in it, and its stderr anything the process printed (a `set -x` wrapper
+ * prints its secrets there), so neither is repeated: only how it ended, and how to see why.
+ * The SDK's own complaints about its output ("returned invalid JSON"…) hold nothing of it.
  */
-function processFailureDetail(message: string): string {
+function processFailureDetail(message: string, exit: ProcessExit | undefined): string {
   if (message.startsWith('Command failed')) {
-    const stderr = message.split(/\r?\n/).slice(1).find((line) => line.trim() !== '');
-    return stderr === undefined ? 'it exited with an error and printed nothing on stderr' : `it exited with an error: ${firstLine(stderr)}`;
+    const ended = exit?.signal ? `was ended by ${exit.signal}` : typeof exit?.code === 'number' ? `exited with status ${exit.code}` : 'failed';
+    return `${ended}: run it by hand to see why`;
   }
-  return firstLine(message.replace(/^Profile \S+ credential_process /, 'it '));
+  return `failed: ${firstLine(message.replace(/^Profile \S+ credential_process /, 'it '))}`;
 }
 
 /**
  * A failure the SDK noted on its way down the chain, as a short clause for the "tried" list, or
  * undefined when it says nothing the list does not (the profile simply holds no credentials).
  */
-export function explainProviderNote(note: string, profileName: string): string | undefined {
+export function explainProviderNote(note: string, profileName: string, processExit?: ProcessExit): string | undefined {
   const text = note.replace(/^(?:(?:CredentialsProviderError|ProviderError|Error): )+/, '');
   if (text.startsWith(`Could not resolve credentials using profile: [${profileName}]`)) return undefined;
-  if (/^Command failed|credential_process/.test(text)) return `its credential_process failed: ${processFailureDetail(text)}`;
+  if (/^Command failed|credential_process/.test(text)) return `its credential_process ${processFailureDetail(text, processExit)}`;
   return firstLine(text);
 }
 

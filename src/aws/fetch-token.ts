@@ -14,12 +14,10 @@ import { chainEnvironment, type CredentialPlan, type DefaultChainPlan } from '..
 import { readSharedConfigTexts } from '../identity/shared-files';
 import type { Logger } from '../logging/logger';
 import { ECR_PUBLIC_REGION, type EcrRegistry, type PrivateRegistry, type PublicRegistry } from '../registry/parse';
-import { decodeAuthorizationToken, type RegistryToken } from './authorization-token';
+import { decodeAuthorizationToken, isDateTime, TOKEN_LIFETIME_MS, trustedExpiry, type RegistryToken } from './authorization-token';
 import { endpointOverride, endpointVariant } from './endpoints';
-import { CredentialsUnavailableError, ExplainedError, explainCredentialsFailure, explainProviderNote, type CredentialsFailureContext } from './errors';
-
-/** ECR tokens live 12 hours; used only if an answer ever lacks `expiresAt`. */
-const DEFAULT_TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000;
+import { lastChildExit, watchChildProcesses } from './child-processes';
+import { CredentialsUnavailableError, ExplainedError, explainCredentialsFailure, explainProviderNote, type ChainReasons, type CredentialsFailureContext } from './errors';
 
 /**
  * Network budgets. The SDK's defaults wait for ever on a silent socket; Docker and Nomad give
@@ -121,6 +119,8 @@ type CredentialsProvider = ReturnType<typeof import('@aws-sdk/credential-provide
 function credentialsProvider(plan: CredentialPlan, logger: Logger): CredentialsProvider {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const providers = require('@aws-sdk/credential-providers') as typeof import('@aws-sdk/credential-providers');
+  // A credential_process the chain starts must not outlive the helper, nor its failure go unexplained.
+  watchChildProcesses();
   const trace: ChainTrace = { stage: '', notes: [] };
   const chainFor = (chainPlan: DefaultChainPlan): CredentialsProvider =>
     providers.fromNodeProviderChain({
@@ -148,7 +148,8 @@ function credentialsProvider(plan: CredentialPlan, logger: Logger): CredentialsP
     try {
       return await provider(properties);
     } catch (error) {
-      throw new CredentialsUnavailableError(error, chainReasons(trace));
+      const processExit = lastChildExit();
+      throw new CredentialsUnavailableError(error, { ...chainReasons(trace), ...(processExit === undefined ? {} : { processExit }) });
     }
   };
 }
@@ -186,9 +187,10 @@ async function fetchPrivateToken(registry: PrivateRegistry, context: FetchContex
   const { ECRClient, GetAuthorizationTokenCommand } = require('@aws-sdk/client-ecr') as typeof import('@aws-sdk/client-ecr');
   const client = new ECRClient(clientConfig(registry, context));
   try {
+    const requestedAt = Date.now();
     const answer = await client.send(new GetAuthorizationTokenCommand({ registryIds: [registry.accountId] }));
     const data = answer.authorizationData?.[0];
-    return toRegistryToken(data?.authorizationToken, data?.expiresAt);
+    return toRegistryToken(data?.authorizationToken, data?.expiresAt, requestedAt, context.logger);
   } catch (error) {
     throw explainCredentials(error, context);
   } finally {
@@ -201,8 +203,9 @@ async function fetchPublicToken(registry: PublicRegistry, context: FetchContext)
   const { ECRPUBLICClient, GetAuthorizationTokenCommand } = require('@aws-sdk/client-ecr-public') as typeof import('@aws-sdk/client-ecr-public');
   const client = new ECRPUBLICClient(clientConfig(registry, context));
   try {
+    const requestedAt = Date.now();
     const answer = await client.send(new GetAuthorizationTokenCommand({}));
-    return toRegistryToken(answer.authorizationData?.authorizationToken, answer.authorizationData?.expiresAt);
+    return toRegistryToken(answer.authorizationData?.authorizationToken, answer.authorizationData?.expiresAt, requestedAt, context.logger);
   } catch (error) {
     throw explainCredentials(error, context);
   } finally {
@@ -225,7 +228,7 @@ function explainCredentials(error: unknown, context: FetchContext): unknown {
   return new ExplainedError(explained);
 }
 
-function planFailureContext(context: FetchContext, reasons: { profile?: string; container?: string }): CredentialsFailureContext {
+function planFailureContext(context: FetchContext, reasons: ChainReasons): CredentialsFailureContext {
   const plan = context.plan ?? { kind: 'default-chain' };
   switch (plan.kind) {
     case 'default-chain':
@@ -238,28 +241,29 @@ function planFailureContext(context: FetchContext, reasons: { profile?: string; 
 }
 
 /** What the failure message may say about the chain: read from the environment and the shared files. */
-export function credentialsFailureContext(env: Environment, reasons: { profile?: string; container?: string } = {}): CredentialsFailureContext {
+export function credentialsFailureContext(env: Environment, reasons: ChainReasons = {}): CredentialsFailureContext {
   // Where the SDK looks for ~/.aws: HOME first, as its getHomeDir does.
   const homeDir = env.HOME || env.USERPROFILE || homedir();
   const files = readSharedConfigTexts(env, homeDir);
   const profileName = activeProfile(env);
   const sourcesTried = describeCredentialSources(env, homeDir, files, {
-    ...(reasons.profile === undefined ? {} : { profile: explainProviderNote(reasons.profile, profileName) }),
+    ...(reasons.profile === undefined ? {} : { profile: explainProviderNote(reasons.profile, profileName, reasons.processExit) }),
     ...(reasons.container === undefined ? {} : { container: explainProviderNote(reasons.container, profileName) }),
   });
+  const known: CredentialsFailureContext = { sourcesTried, ...(reasons.processExit === undefined ? {} : { processExit: reasons.processExit }) };
   const decision = decideCredentialSource(env, files);
   if (decision.source === 'profile') {
     const { profile } = decision;
     return {
-      sourcesTried,
+      ...known,
       profile: { name: profile.name, kind: profile.kind },
       ...(profile.roleArn === undefined ? {} : { roleArn: profile.roleArn }),
     };
   }
   if (decision.source === 'web-identity') {
-    return { sourcesTried, roleArn: decision.roleArn, webIdentityToken: `in ${decision.tokenFile}` };
+    return { ...known, roleArn: decision.roleArn, webIdentityToken: `in ${decision.tokenFile}` };
   }
-  return { sourcesTried };
+  return known;
 }
 
 type SdkLogArgument = unknown;
@@ -295,7 +299,29 @@ export function sanitizeSdkText(text: string): string {
   return cut.length > MAX_SDK_TEXT ? `${cut.slice(0, MAX_SDK_TEXT - 1)}…` : cut;
 }
 
-function toRegistryToken(authorizationToken: string | undefined, expiresAt: Date | undefined): RegistryToken {
+/** The token, with an expiry the local clock can trust (`trustedExpiry`); a doubtful one is logged. */
+export function toRegistryToken(authorizationToken: string | undefined, expiresAt: Date | undefined, requestedAt: number, logger: Logger): RegistryToken {
   const credentials = decodeAuthorizationToken(authorizationToken);
-  return { ...credentials, expiresAt: expiresAt ?? new Date(Date.now() + DEFAULT_TOKEN_LIFETIME_MS) };
+  const given = expiresAt?.getTime();
+  const doubt = expiryDoubt(requestedAt, given);
+  if (doubt !== undefined) {
+    logger.warn({ expiresAt: isDateTime(given) ? new Date(given).toISOString() : String(given), requestedAt: new Date(requestedAt).toISOString() }, doubt);
+  }
+  return { ...credentials, expiresAt: new Date(trustedExpiry(requestedAt, given)) };
+}
+
+/** Past this, an expiry beyond 12 hours is not the request's own latency: the clock is off. */
+const CLOCK_DOUBT_MS = 5 * 60 * 1000;
+
+/** What is wrong with the expiry AWS gave, said for the log, or undefined when nothing is. */
+export function expiryDoubt(requestedAt: number, expiresAt: number | undefined): string | undefined {
+  if (expiresAt === undefined) return undefined;
+  if (!isDateTime(expiresAt)) return 'the token came with an expiry that is no time at all: serving it once, not caching it';
+  if (expiresAt <= requestedAt) {
+    return 'the token expires before the local time it was asked for (is the clock ahead?): serving it once, not caching it';
+  }
+  if (expiresAt > requestedAt + TOKEN_LIFETIME_MS + CLOCK_DOUBT_MS) {
+    return 'the token expires more than 12 hours after the local time it was asked for (is the clock behind?): trusting 12 hours';
+  }
+  return undefined;
 }

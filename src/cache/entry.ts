@@ -2,7 +2,7 @@
  * One cached token and the decisions about it. Pure: times are passed in, nothing is read.
  */
 import { createHash } from 'node:crypto';
-import type { RegistryToken } from '../aws/authorization-token';
+import { isDateTime, TOKEN_LIFETIME_MS, trustedExpiry, type RegistryToken } from '../aws/authorization-token';
 
 export const ENTRY_FORMAT = 'docker-credential-ecr-login/token';
 export const ENTRY_VERSION = 1;
@@ -23,8 +23,9 @@ export interface CacheEntry extends CacheKey {
   readonly version: typeof ENTRY_VERSION;
   readonly username: string;
   readonly secret: string;
-  /** Epoch milliseconds, taken before the request that fetched the token. */
+  /** Epoch milliseconds by the local clock, taken before the request that fetched the token. */
   readonly issuedAt: number;
+  /** By the local clock: never more than 12 hours after issuedAt (`trustedExpiry`). */
   readonly expiresAt: number;
 }
 
@@ -42,11 +43,23 @@ export function makeEntry(key: CacheKey, token: RegistryToken, issuedAt: number)
     username: token.username,
     secret: token.secret,
     issuedAt,
-    expiresAt: token.expiresAt.getTime(),
+    expiresAt: trustedExpiry(issuedAt, token.expiresAt.getTime()),
   };
 }
 
-/** A token is served from the cache without asking AWS while less than half its life has passed. */
+/**
+ * Worth keeping: it lives past the time it was asked for. One that does not (an expiry that is
+ * no time at all, or one the local clock already sees passed) is served once and never written.
+ */
+export function isCacheable(entry: CacheEntry): boolean {
+  return isDateTime(entry.issuedAt) && isDateTime(entry.expiresAt) && entry.expiresAt > entry.issuedAt;
+}
+
+/**
+ * A token is served from the cache without asking AWS while less than half its life has passed.
+ * Both times are the local clock's: a clock that moved back before the issue time makes the
+ * entry's age unknown, and it is not fresh.
+ */
 export function isFresh(entry: CacheEntry, now: number): boolean {
   return now >= entry.issuedAt && now < freshUntil(entry);
 }
@@ -56,9 +69,12 @@ export function freshUntil(entry: CacheEntry): number {
   return entry.issuedAt + (entry.expiresAt - entry.issuedAt) / 2;
 }
 
-/** Still accepted by the registry: the fallback when AWS cannot be reached. */
+/**
+ * Still accepted by the registry: the fallback when AWS cannot be reached, and what `list`
+ * shows. Not when the clock reads before the issue time: how long ago that was is unknown.
+ */
 export function isUnexpired(entry: CacheEntry, now: number): boolean {
-  return now < entry.expiresAt;
+  return now >= entry.issuedAt && now < entry.expiresAt;
 }
 
 export function entryToken(entry: CacheEntry): RegistryToken {
@@ -67,7 +83,9 @@ export function entryToken(entry: CacheEntry): RegistryToken {
 
 /**
  * Reads a cache file's text; anything that is not one of our entries — torn, foreign, from a
- * future version — is undefined, and is then simply replaced.
+ * future version, with times no Date can hold — is undefined, and is then simply replaced. An
+ * entry that claims to live longer than a token can (written by an older version, which trusted
+ * the expiry AWS gave whatever the local clock said) is read as living 12 hours.
  */
 export function parseEntry(text: string): CacheEntry | undefined {
   let value: unknown;
@@ -83,11 +101,9 @@ export function parseEntry(text: string): CacheEntry | undefined {
   for (const field of ['registry', 'region', 'endpoint', 'identity', 'username', 'secret'] as const) {
     if (typeof entry[field] !== 'string' || entry[field] === '') return undefined;
   }
-  for (const field of ['issuedAt', 'expiresAt'] as const) {
-    if (typeof entry[field] !== 'number' || !Number.isFinite(entry[field])) return undefined;
-  }
-  if ((entry.expiresAt as number) <= (entry.issuedAt as number)) return undefined;
-  return entry as unknown as CacheEntry;
+  const { issuedAt, expiresAt } = entry;
+  if (!isDateTime(issuedAt) || !isDateTime(expiresAt) || expiresAt <= issuedAt) return undefined;
+  return { ...(entry as unknown as CacheEntry), expiresAt: Math.min(expiresAt, issuedAt + TOKEN_LIFETIME_MS) };
 }
 
 export function matchesKey(entry: CacheEntry, key: CacheKey): boolean {

@@ -10,7 +10,7 @@ import { closeSync, constants, fstatSync, fsyncSync, openSync, readdirSync, read
 import { join } from 'node:path';
 import { checkPrivateDirs, ensurePrivateDirs, errorCode } from '../fs/private-dir';
 import type { Logger } from '../logging/logger';
-import { parseEntry, type CacheEntry } from './entry';
+import { isCacheable, parseEntry, type CacheEntry } from './entry';
 
 export const TOKENS_DIR_NAME = 'tokens';
 /** Our entries are ~2 KB; anything far larger is not ours and is not read. */
@@ -46,8 +46,9 @@ export class TokenStore {
     return text === undefined ? undefined : parseEntry(text);
   }
 
-  /** Atomically replaces the entry; false (and a log line) when the disk would not take it. */
+  /** Atomically replaces the entry; false (and a log line) when the disk would not take it, or it is not worth keeping. */
   write(id: string, entry: CacheEntry): boolean {
+    if (!isCacheable(entry)) return false;
     return writeFileAtomically(this.dir, this.entryPath(id), JSON.stringify(entry), this.logger);
   }
 

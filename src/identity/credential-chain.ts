@@ -8,7 +8,8 @@
  *  1. environment keys, unless AWS_PROFILE is set (then skipped, with a warning if both are set);
  *  2. the profile (AWS_PROFILE, else `default`) as `fromIni` resolves it: role (`role_arn` with
  *     exactly one of `source_profile`/`credential_source`), static keys (id AND secret), web
- *     identity, `credential_process`, SSO, `login_session` — in that order;
+ *     identity, `credential_process`, SSO, `login_session` — in that order; a role's
+ *     `source_profile` chain to any depth, ended only by a cycle;
  *  3. `credential_process` again (only after the profile failed softly);
  *  4. web identity from AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN;
  *  5. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, else _FULL_URI);
@@ -19,7 +20,7 @@
  * answer, which `mayFallThrough` records. Pure.
  */
 import type { Environment } from '../config/settings';
-import { parseIni, type IniSections } from './ini';
+import { IniRejectedError, KNOWN_SECTION_KINDS, parseIni, type IniSections } from './ini';
 
 export interface SharedConfigTexts {
   readonly config?: string;
@@ -67,9 +68,6 @@ export const IDENTITY_SETTINGS = [
   'login_session',
 ] as const;
 
-/** Deeper than any sane role chain; the SDK's own cycle check ends real loops sooner. */
-const MAX_PROFILE_CHAIN = 10;
-
 export const DEFAULT_METADATA_ENDPOINT = 'http://169.254.169.254';
 const IPV6_METADATA_ENDPOINT = 'http://[fd00:ec2::254]';
 /** Where the SDK sends AWS_CONTAINER_CREDENTIALS_RELATIVE_URI. */
@@ -86,7 +84,7 @@ export function decideCredentialSource(env: Environment, files: SharedConfigText
   }
   const shared = mergeProfiles(files);
   const name = activeProfile(env);
-  const profile = resolveProfile(name, shared, env, new Set(), false, 0);
+  const profile = resolveProfile(name, shared, env);
   const fallback = fallbackSource(env);
   if (profile === undefined) return fallback;
   return { source: 'profile', profile: { name, ...profile }, fallback };
@@ -124,73 +122,111 @@ type Section = Readonly<Record<string, string>>;
 
 /**
  * `resolveProfileData` of @aws-sdk/credential-provider-ini, statically: undefined when the SDK
- * would not take the profile at all (it then goes on down the chain).
+ * would not take the profile at all (it then goes on down the chain). A role's source profile
+ * is followed to any depth, as the SDK follows it (it stops only at a cycle); the chain is
+ * walked in a loop and described as a flat list of links, so that no depth overflows a stack.
  */
-function resolveProfile(
+function resolveProfile(name: string, shared: SharedProfiles, env: Environment): ResolvedProfile | undefined {
+  const first = profileStep(name, shared, env, false, false);
+  if (first === undefined) return undefined;
+  const links: unknown[] = [first.link];
+  const visited = new Set<string>();
+  let step = first;
+  while (step.sourceProfile !== undefined) {
+    const sourceName = step.sourceProfile;
+    if (visited.has(sourceName) || inheritedName(sourceName)) {
+      // The SDK reports the cycle with an error the chain goes on from. It keeps the names it
+      // visited in a plain object, so a name such as `constructor` counts as visited from the start.
+      links.push(['cycle', sourceName]);
+      return chainResult(first, links, true);
+    }
+    visited.add(sourceName);
+    const next = profileStep(sourceName, shared, env, true, credentialSourceWithoutRole(shared.profiles[sourceName] ?? {}));
+    if (next === undefined) {
+      links.push(['unresolved', sourceName]);
+      return chainResult(first, links, true);
+    }
+    links.push(next.link);
+    step = next;
+  }
+  return chainResult(first, links, step.mayFallThrough);
+}
+
+interface ProfileStep {
+  readonly kind: ProfileKind;
+  readonly roleArn?: string;
+  /** What of this profile decides who the chain acts as. */
+  readonly link: unknown;
+  /** The profile this one draws its credentials from, when the chain goes on. */
+  readonly sourceProfile?: string;
+  /** For a step that ends the chain: whether the SDK may go on to later sources when it fails. */
+  readonly mayFallThrough: boolean;
+}
+
+function chainResult(first: ProfileStep, links: unknown[], mayFallThrough: boolean): ResolvedProfile {
+  return { kind: first.kind, ...(first.roleArn === undefined ? {} : { roleArn: first.roleArn }), description: links, mayFallThrough };
+}
+
+/** One profile of the chain, in the SDK's order of checks; undefined when the SDK cannot use it. */
+function profileStep(
   name: string,
   shared: SharedProfiles,
   env: Environment,
-  visited: ReadonlySet<string>,
+  isSource: boolean,
   roleRecursion: boolean,
-  depth: number,
-): ResolvedProfile | undefined {
+): ProfileStep | undefined {
+  if (inheritedName(name)) return inheritedNameStep(name, shared);
   const data = shared.profiles[name];
-  if (data === undefined || depth > MAX_PROFILE_CHAIN) return undefined;
+  if (data === undefined) return undefined;
   const settings = identitySettings(data);
-  const sourceProfiles = visited.size > 0;
-
-  if (sourceProfiles && isStatic(data)) return { kind: 'static', description: [settings], mayFallThrough: false };
-  if (roleRecursion || isAssumeRole(data)) return resolveRole(data, shared, env, visited, depth);
-  if (isStatic(data)) return { kind: 'static', description: [settings], mayFallThrough: false };
+  if (isSource && isStatic(data)) return { kind: 'static', link: ['static', settings], mayFallThrough: false };
+  if (roleRecursion || isAssumeRole(data)) {
+    const role = data.role_arn === undefined ? {} : { roleArn: data.role_arn };
+    if (data.source_profile !== undefined) return { kind: 'role', ...role, link: ['role', settings], sourceProfile: data.source_profile, mayFallThrough: false };
+    const credentialSource = data.credential_source ?? '';
+    // Every credential_source can fail softly: no environment keys, no metadata answer, an unknown name.
+    return {
+      kind: 'role',
+      ...role,
+      link: ['role', settings, ['credential_source', credentialSource, credentialSourceIdentity(credentialSource, env)]],
+      mayFallThrough: true,
+    };
+  }
+  if (isStatic(data)) return { kind: 'static', link: ['static', settings], mayFallThrough: false };
   if (data.web_identity_token_file !== undefined && data.role_arn !== undefined) {
-    return { kind: 'web-identity', roleArn: data.role_arn, description: [settings], mayFallThrough: false };
+    return { kind: 'web-identity', roleArn: data.role_arn, link: ['web-identity', settings], mayFallThrough: false };
   }
   // The SDK turns every credential_process failure into an error the chain goes on from.
-  if (data.credential_process !== undefined) return { kind: 'process', description: [settings], mayFallThrough: true };
+  if (data.credential_process !== undefined) return { kind: 'process', link: ['process', settings], mayFallThrough: true };
   if (SSO_SETTINGS.some((key) => data[key] !== undefined)) {
-    const session = data.sso_session === undefined ? undefined : (shared.ssoSessions[data.sso_session] ?? null);
-    return { kind: 'sso', description: [settings, ['sso-session', session ?? null]], mayFallThrough: false };
+    return { kind: 'sso', link: ['sso', settings, ['sso-session', ssoSessionOf(data, shared)]], mayFallThrough: false };
   }
-  if (data.login_session !== undefined) return { kind: 'login', description: [settings], mayFallThrough: true };
+  if (data.login_session !== undefined) return { kind: 'login', link: ['login', settings], mayFallThrough: true };
   return undefined;
 }
 
-function resolveRole(
-  data: Section,
-  shared: SharedProfiles,
-  env: Environment,
-  visited: ReadonlySet<string>,
-  depth: number,
-): ResolvedProfile {
-  const own = identitySettings(data);
-  const roleArn = data.role_arn;
-  const sourceName = data.source_profile;
-  let source: unknown;
-  let mayFallThrough: boolean;
-  if (sourceName !== undefined) {
-    if (visited.has(sourceName)) {
-      // The SDK reports the cycle with an error the chain goes on from.
-      source = ['cycle', sourceName];
-      mayFallThrough = true;
-    } else {
-      const sourceData = shared.profiles[sourceName] ?? {};
-      const next = new Set(visited).add(sourceName);
-      const resolved = resolveProfile(sourceName, shared, env, next, credentialSourceWithoutRole(sourceData), depth + 1);
-      source = resolved === undefined ? ['unresolved', sourceName] : ['source', resolved.kind, resolved.description];
-      mayFallThrough = resolved === undefined || resolved.mayFallThrough;
-    }
-  } else {
-    const credentialSource = data.credential_source ?? '';
-    source = ['credential_source', credentialSource, credentialSourceIdentity(credentialSource, env)];
-    // Every credential_source can fail softly: no environment keys, no metadata answer, an unknown name.
-    mayFallThrough = true;
-  }
-  return {
-    kind: 'role',
-    ...(roleArn === undefined ? {} : { roleArn }),
-    description: [own, source],
-    mayFallThrough,
-  };
+/**
+ * The SDK keeps profiles in plain objects, so a profile named after a property every object
+ * inherits (`constructor`, `toString`, `__proto__`…) reads as that function: only its SSO and
+ * login checks, which do not ask for an object, can match, with the settings the files gave that
+ * name. What such a profile does next is the SDK's accident, so the hash takes the settings of
+ * both files as written and the later sources too.
+ */
+function inheritedNameStep(name: string, shared: SharedProfiles): ProfileStep | undefined {
+  const data = shared.profiles[name];
+  if (data === undefined) return undefined;
+  const kind: ProfileKind | undefined = SSO_SETTINGS.some((key) => data[key] !== undefined) ? 'sso' : data.login_session !== undefined ? 'login' : undefined;
+  if (kind === undefined) return undefined;
+  const perFile = shared.perFile.map((sections) => identitySettings(sections[name] ?? {}));
+  return { kind, link: ['inherited-name', kind, perFile, ['sso-session', ssoSessionOf(data, shared)]], mayFallThrough: true };
+}
+
+function inheritedName(name: string): boolean {
+  return name in Object.prototype;
+}
+
+function ssoSessionOf(data: Section, shared: SharedProfiles): Section | null {
+  return data.sso_session === undefined ? null : (shared.ssoSessions[data.sso_session] ?? null);
 }
 
 /** Who a `credential_source` is: the environment key id, the container URI, the metadata endpoint. */
@@ -231,23 +267,45 @@ function identitySettings(data: Section): Array<[string, string]> {
 interface SharedProfiles {
   readonly profiles: IniSections;
   readonly ssoSessions: IniSections;
+  /** The profiles of the config file, then of the credentials file, each as the SDK names them. */
+  readonly perFile: readonly [IniSections, IniSections];
 }
 
 /**
- * Profiles from both files, as the SDK merges them: `[profile x]` (and `[default]`) in config,
- * `[x]` in credentials, the credentials file winning key by key.
+ * Profiles from both files, merged as the SDK merges them (`loadSharedConfigFiles`, then
+ * `mergeConfigFiles`): from the config file `[default]`, then every `[profile x]` in the order
+ * written, a `[profile default]` with settings replacing `[default]` whole; `[sso-session x]` and
+ * `[services x]` kept under their full names; plain `[x]` sections dropped. From the credentials
+ * file every section under its own name. The credentials file wins key by key. A file the SDK's
+ * parser refuses reads as empty.
  */
 function mergeProfiles(files: SharedConfigTexts): SharedProfiles {
-  const profiles = Object.create(null) as IniSections;
+  const config = parseOrEmpty(files.config);
+  const fromConfig = Object.create(null) as IniSections;
   const ssoSessions = Object.create(null) as IniSections;
-  const config = parseIni(files.config ?? '');
+  if (config.default !== undefined) fromConfig.default = config.default;
   for (const [section, values] of Object.entries(config)) {
-    if (section === 'default') profiles.default = { ...profiles.default, ...values };
-    else if (section.startsWith('profile.')) profiles[section.slice('profile.'.length)] = values;
-    else if (section.startsWith('sso-session.')) ssoSessions[section.slice('sso-session.'.length)] = values;
+    const dot = section.indexOf('.');
+    const kind = section.slice(0, dot);
+    if (dot < 0 || !KNOWN_SECTION_KINDS.has(kind)) continue;
+    const name = kind === 'profile' ? section.slice(dot + 1) : section;
+    // The SDK's assignment to `__proto__` sets its object's prototype instead: no profile.
+    if (name !== '__proto__') fromConfig[name] = values;
+    if (kind === 'sso-session') ssoSessions[section.slice(dot + 1)] = values;
   }
-  for (const [section, values] of Object.entries(parseIni(files.credentials ?? ''))) {
-    profiles[section] = { ...profiles[section], ...values };
+  const fromCredentials = parseOrEmpty(files.credentials);
+  const profiles = Object.create(null) as IniSections;
+  for (const file of [fromConfig, fromCredentials]) {
+    for (const [name, values] of Object.entries(file)) profiles[name] = { ...profiles[name], ...values };
   }
-  return { profiles, ssoSessions };
+  return { profiles, ssoSessions, perFile: [fromConfig, fromCredentials] };
+}
+
+function parseOrEmpty(text: string | undefined): IniSections {
+  try {
+    return parseIni(text ?? '');
+  } catch (error) {
+    if (error instanceof IniRejectedError) return Object.create(null) as IniSections;
+    throw error;
+  }
 }

@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import type { Environment } from '../config/settings';
 import { activeProfile, containerUri, decideCredentialSource, metadataDisabled, metadataEndpoint, type SharedConfigTexts } from './credential-chain';
 
+/** The files the SDK reads: the variables as given (it does not trim them), else under ~/.aws. */
 export function sharedConfigFiles(env: Environment, homeDir: string): { config: string; credentials: string } {
   return {
-    config: expandHome(env.AWS_CONFIG_FILE?.trim() || join(homeDir, '.aws', 'config'), homeDir),
-    credentials: expandHome(env.AWS_SHARED_CREDENTIALS_FILE?.trim() || join(homeDir, '.aws', 'credentials'), homeDir),
+    config: expandHome(env.AWS_CONFIG_FILE || join(homeDir, '.aws', 'config'), homeDir),
+    credentials: expandHome(env.AWS_SHARED_CREDENTIALS_FILE || join(homeDir, '.aws', 'credentials'), homeDir),
   };
 }
 

@@ -7,10 +7,20 @@
 export type IniSections = Record<string, Record<string, string>>;
 
 /** Section kinds the SDK recognises in `[kind name]` headers; others are ignored. */
-const KNOWN_SECTION_KINDS = new Set(['profile', 'sso-session', 'services']);
+export const KNOWN_SECTION_KINDS: ReadonlySet<string> = new Set(['profile', 'sso-session', 'services']);
 const PREFIXED_SECTION = /^([\w-]+)\s(["'])?([\w\-@+.%:/]+)\2$/;
+/** Headers the SDK's parser throws on; it then reads the whole file as empty. */
+const REJECTED_HEADERS = new Set(['__proto__', 'profile __proto__']);
 
-/** Sections keyed `name` for plain headers and `kind.name` for prefixed ones, as the SDK keys them. */
+/** The SDK refuses the whole file: it reads as empty, as if it were absent. */
+export class IniRejectedError extends Error {
+  override readonly name = 'IniRejectedError';
+}
+
+/**
+ * Sections keyed `name` for plain headers and `kind.name` for prefixed ones, as the SDK keys them.
+ * Throws IniRejectedError where the SDK's parser throws.
+ */
 export function parseIni(text: string): IniSections {
   const sections = Object.create(null) as IniSections;
   let section: string | undefined;
@@ -20,13 +30,14 @@ export function parseIni(text: string): IniSections {
     if (line.startsWith('[') && line.endsWith(']')) {
       nestedUnder = undefined;
       const name = line.slice(1, -1);
+      if (REJECTED_HEADERS.has(name)) throw new IniRejectedError(`the section name "${name}" is not allowed`);
       const prefixed = PREFIXED_SECTION.exec(name);
       if (prefixed) section = KNOWN_SECTION_KINDS.has(prefixed[1] ?? '') ? `${prefixed[1]}.${prefixed[3]}` : undefined;
       else section = name;
-      if (section === '__proto__' || section === 'profile.__proto__') section = undefined;
       continue;
     }
-    if (section === undefined) continue;
+    // The SDK skips the settings of an empty `[]` section as well as those of an unknown kind.
+    if (!section) continue;
     const equals = line.indexOf('=');
     if (equals <= 0) continue;
     const key = line.slice(0, equals).trim();

@@ -13,6 +13,7 @@ import { cacheKeyFor } from '../cache/key';
 import { FlightLocks } from '../cache/single-flight';
 import { openTokenStore } from '../cache/token-store';
 import { describeCredentialSources } from '../identity/credential-sources';
+import type { SharedConfigTexts } from '../identity/fingerprint';
 import { chainEnvironment, planFingerprint, type CredentialPlan } from '../identity/plan';
 import { readSharedConfigTexts } from '../identity/shared-files';
 import { HELPER_NAME } from '../protocol/messages';
@@ -68,7 +69,10 @@ export async function obtainToken(request: TokenRequest, context: HelperContext)
       `no answer from AWS within ${GET_DEADLINE_MS / 1000} s`,
     );
   try {
-    const obtained = await serveToken(request, fetch, explain, context);
+    // Read before anything else, cache or not: the SDK reads these files too, and one it must
+    // not be given (too large, a FIFO) fails the request here, at once.
+    const files = readSharedConfigTexts(context.env, context.homeDir);
+    const obtained = await serveToken(request, files, fetch, explain, context);
     const { token, origin } = obtained.served;
     const fields = { registry: registry.host, origin, expiresAt: token.expiresAt.toISOString() };
     if (origin === 'cache') context.logger.debug(fields, 'token served');
@@ -83,6 +87,7 @@ export async function obtainToken(request: TokenRequest, context: HelperContext)
 
 async function serveToken(
   request: TokenRequest,
+  files: SharedConfigTexts,
   fetch: () => Promise<RegistryToken>,
   explain: (error: unknown) => string,
   context: HelperContext,
@@ -96,7 +101,7 @@ async function serveToken(
       warning: `${HELPER_NAME}: token cache off: ${opening.reason}`,
     };
   }
-  const identity = planFingerprint(request.plan, context.env, readSharedConfigTexts(context.env, context.homeDir));
+  const identity = planFingerprint(request.plan, context.env, files);
   const key = cacheKeyFor(request.registry, context.env, identity);
   const served = await getTokenThroughCache({
     store: opening.store,

@@ -5,8 +5,8 @@
  */
 import { isUnexpired } from '../cache/entry';
 import { openTokenStore } from '../cache/token-store';
-import { identityFingerprint } from '../identity/fingerprint';
-import { readSharedConfigTexts } from '../identity/shared-files';
+import { identityFingerprint, type SharedConfigTexts } from '../identity/fingerprint';
+import { readSharedConfigTexts, SharedFileError } from '../identity/shared-files';
 import { success, type Outcome } from '../protocol/outcome';
 import type { HelperContext } from '../service/context';
 
@@ -15,7 +15,16 @@ export function list(context: HelperContext): Outcome {
   if (!context.settings.cacheDisabled) {
     const { store } = openTokenStore(context.settings.cacheDir, context.logger, { create: false });
     if (store !== undefined) {
-      const identity = identityFingerprint(context.env, readSharedConfigTexts(context.env, context.homeDir)).hash;
+      let files: SharedConfigTexts;
+      try {
+        files = readSharedConfigTexts(context.env, context.homeDir);
+      } catch (error) {
+        if (!(error instanceof SharedFileError)) throw error;
+        // Without the files there is no telling whose tokens these are: none is listed.
+        context.logger.warn({ reason: error.message }, 'cannot tell the AWS identity; listing nothing');
+        return success('{}\n');
+      }
+      const identity = identityFingerprint(context.env, files).hash;
       const now = context.clock.now();
       const hosts = store
         .entries()

@@ -103,12 +103,23 @@ describe('explainCredentialsFailure', () => {
     );
   });
 
-  it('credential_process: the first line of its stderr, never the command line', () => {
-    const failed = named('CredentialsProviderError', 'Command failed: /bin/creds --password hunter2\nsession expired, run corp-login\nmore');
-    const text = explainCredentialsFailure(failed, { sourcesTried: tried, profile: { name: 'p', kind: 'process' } });
-    assert.equal(text, 'cannot get AWS credentials for profile "p": its credential_process failed: it exited with an error: session expired, run corp-login');
+  it('credential_process: how it ended and how to see why, never its command line nor a word it printed', () => {
+    const failed = named('CredentialsProviderError', 'Command failed: /bin/creds --password hunter2\n+ corp-login --token s3cr3t-canary\nmore');
+    const process = { name: 'p', kind: 'process' };
     assert.equal(
-      explainCredentialsFailure(named('CredentialsProviderError', 'Profile p credential_process returned invalid JSON.'), { sourcesTried: tried, profile: { name: 'p', kind: 'process' } }),
+      explainCredentialsFailure(failed, { sourcesTried: tried, profile: process, processExit: { code: 3, signal: null } }),
+      'cannot get AWS credentials for profile "p": its credential_process exited with status 3: run it by hand to see why',
+    );
+    assert.equal(
+      explainCredentialsFailure(failed, { sourcesTried: tried, profile: process, processExit: { code: null, signal: 'SIGKILL' } }),
+      'cannot get AWS credentials for profile "p": its credential_process was ended by SIGKILL: run it by hand to see why',
+    );
+    assert.equal(
+      explainCredentialsFailure(failed, { sourcesTried: tried, profile: process }),
+      'cannot get AWS credentials for profile "p": its credential_process failed: run it by hand to see why',
+    );
+    assert.equal(
+      explainCredentialsFailure(named('CredentialsProviderError', 'Profile p credential_process returned invalid JSON.'), { sourcesTried: tried, profile: process }),
       'cannot get AWS credentials for profile "p": its credential_process failed: it returned invalid JSON.',
     );
   });
@@ -127,9 +138,12 @@ describe('explainProviderNote', () => {
     assert.equal(explainProviderNote('Could not resolve credentials using profile: [dev] in configuration/credentials file(s).', 'dev'), undefined);
     assert.match(explainProviderNote('Could not resolve credentials using profile: [base] in configuration/credentials file(s).', 'dev') ?? '', /\[base\]/);
   });
-  it('keeps a credential_process failure to its stderr', () => {
-    assert.equal(explainProviderNote('Command failed: /x --secret s3cr3t\nnope', 'p'), 'its credential_process failed: it exited with an error: nope');
-    assert.equal(explainProviderNote('Command failed: /x --secret s3cr3t\n', 'p'), 'its credential_process failed: it exited with an error and printed nothing on stderr');
+  it('says how a credential_process ended, never what it printed', () => {
+    assert.equal(
+      explainProviderNote('Command failed: /x --secret s3cr3t\n+ login --password hunter2', 'p', { code: 1, signal: null }),
+      'its credential_process exited with status 1: run it by hand to see why',
+    );
+    assert.equal(explainProviderNote('Command failed: /x --secret s3cr3t\n', 'p'), 'its credential_process failed: run it by hand to see why');
   });
   it('strips the error class prefix the container provider adds', () => {
     assert.equal(explainProviderNote('CredentialsProviderError: Error: connect ECONNREFUSED 127.0.0.1:9', 'default'), 'connect ECONNREFUSED 127.0.0.1:9');

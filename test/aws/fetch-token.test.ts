@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { ECRPUBLICClient, GetAuthorizationTokenCommand as GetPublicAuthorizationTokenCommand } from '@aws-sdk/client-ecr-public';
-import { clientConfig } from '../../src/aws/fetch-token';
-import { silentLogger } from '../../src/logging/logger';
+import { clientConfig, expiryDoubt, toRegistryToken } from '../../src/aws/fetch-token';
+import { silentLogger, type Logger } from '../../src/logging/logger';
 import { parseRegistry, type EcrRegistry } from '../../src/registry/parse';
 
 /**
@@ -66,5 +66,56 @@ describe('endpoint chosen from the registry host, with the real SDK', () => {
     const env = { AWS_ENDPOINT_URL_ECR: 'http://127.0.0.1:4566', AWS_ENDPOINT_URL_ECR_PUBLIC: 'http://127.0.0.1:4567' };
     assert.equal(await resolvedEndpoint('123456789012.dkr-ecr-fips.us-east-1.amazonaws.com', env), 'http://127.0.0.1:4566/');
     assert.equal(await resolvedEndpoint('ecr-public.aws.com', env), 'http://127.0.0.1:4567/');
+  });
+});
+
+describe('toRegistryToken: the expiry AWS gave, made safe for the local clock', () => {
+  const HOUR = 60 * 60 * 1000;
+  const asked = Date.UTC(2030, 5, 1, 12, 0, 0);
+  const authorizationToken = Buffer.from('AWS:registry-password').toString('base64');
+  function convert(expiresAt: Date | undefined): { expiresAt: number; warnings: string[] } {
+    const warnings: string[] = [];
+    const logger: Logger = { ...silentLogger, warn: (_fields, message) => void warnings.push(message) };
+    const token = toRegistryToken(authorizationToken, expiresAt, asked, logger);
+    assert.deepEqual([token.username, token.secret], ['AWS', 'registry-password']);
+    assert.doesNotThrow(() => token.expiresAt.toISOString());
+    return { expiresAt: token.expiresAt.getTime(), warnings };
+  }
+
+  it('keeps an ordinary 12-hour expiry, without a word', () => {
+    assert.deepEqual(convert(new Date(asked + 12 * HOUR + 250)), { expiresAt: asked + 12 * HOUR, warnings: [] });
+    assert.deepEqual(convert(new Date(asked + HOUR)), { expiresAt: asked + HOUR, warnings: [] });
+  });
+
+  it('gives 12 hours when the answer has no expiry', () => {
+    assert.deepEqual(convert(undefined), { expiresAt: asked + 12 * HOUR, warnings: [] });
+  });
+
+  it('an Invalid Date (ECR said 1e20 seconds): the epoch, no RangeError, and a warning', () => {
+    const { expiresAt, warnings } = convert(new Date(1e23));
+    assert.equal(expiresAt, 0);
+    assert.match(warnings.join('\n'), /no time at all: serving it once, not caching it/);
+  });
+
+  it('a century ahead, or a clock a day behind: 12 hours after the request, and a warning', () => {
+    for (const ahead of [100 * 365 * 24 * HOUR, 36 * HOUR]) {
+      const { expiresAt, warnings } = convert(new Date(asked + ahead));
+      assert.equal(expiresAt, asked + 12 * HOUR);
+      assert.match(warnings.join('\n'), /is the clock behind\?\): trusting 12 hours/);
+    }
+  });
+
+  it('already passed by the local clock (a clock ahead of AWS): kept as given, and a warning', () => {
+    const { expiresAt, warnings } = convert(new Date(asked - HOUR));
+    assert.equal(expiresAt, asked - HOUR);
+    assert.match(warnings.join('\n'), /is the clock ahead\?\): serving it once, not caching it/);
+  });
+});
+
+describe('expiryDoubt', () => {
+  const asked = Date.UTC(2030, 5, 1, 12, 0, 0);
+  it('leaves the request latency alone, and speaks up past a few minutes beyond 12 hours', () => {
+    assert.equal(expiryDoubt(asked, asked + 12 * 60 * 60 * 1000 + 60_000), undefined);
+    assert.notEqual(expiryDoubt(asked, asked + 12 * 60 * 60 * 1000 + 10 * 60_000), undefined);
   });
 });

@@ -6,6 +6,7 @@ import {
   ENTRY_VERSION,
   entryId,
   entryToken,
+  isCacheable,
   isFresh,
   isUnexpired,
   makeEntry,
@@ -182,6 +183,50 @@ describe('isUnexpired', () => {
     assert.equal(isUnexpired(entry, EXPIRES - 1), true);
     assert.equal(isUnexpired(entry, EXPIRES), false);
     assert.equal(isUnexpired(entry, EXPIRES + 1), false);
+  });
+
+  it('is false when the clock reads before the issue time (it moved back: the age is unknown)', () => {
+    assert.equal(isUnexpired(entry, ISSUED - 1), false);
+    assert.equal(isUnexpired(entry, ISSUED - 24 * HOUR), false);
+  });
+});
+
+describe('token lifetimes the local clock can trust', () => {
+  const expiring = (expiresAt: number): RegistryToken => ({ ...token, expiresAt: new Date(expiresAt) });
+
+  it('a clock a day behind AWS: the token AWS says lives 36 hours is fresh for 6 and dead after 12', () => {
+    const entry = makeEntry(key, expiring(ISSUED + 36 * HOUR), ISSUED);
+    assert.equal(entry.expiresAt, ISSUED + 12 * HOUR);
+    assert.equal(isFresh(entry, ISSUED + 6 * HOUR - 1), true);
+    assert.equal(isFresh(entry, ISSUED + 7 * HOUR), false);
+    assert.equal(isUnexpired(entry, ISSUED + 13 * HOUR), false);
+  });
+
+  it('an expiry a century ahead is kept for 12 hours, not for decades', () => {
+    const entry = makeEntry(key, expiring(ISSUED + 100 * 365 * 24 * HOUR), ISSUED);
+    assert.equal(entry.expiresAt, ISSUED + 12 * HOUR);
+    assert.equal(isCacheable(entry), true);
+  });
+
+  it('a token that is dead by the local clock, or whose expiry is no time at all, is not kept', () => {
+    for (const expiresAt of [ISSUED, ISSUED - HOUR, 0, Number.NaN, 1e23, -1e23]) {
+      const entry = makeEntry(key, expiring(expiresAt), ISSUED);
+      assert.equal(isCacheable(entry), false, String(expiresAt));
+      assert.doesNotThrow(() => entryToken(entry).expiresAt.toISOString());
+    }
+    assert.equal(isCacheable(makeEntry(key, token, ISSUED)), true);
+  });
+
+  it('reads an entry of an older version that claims 36 hours as living 12', () => {
+    const parsed = parseEntry(entryText({ expiresAt: ISSUED + 36 * HOUR }));
+    assert.equal(parsed?.expiresAt, ISSUED + 12 * HOUR);
+    assert.equal(parsed !== undefined && isFresh(parsed, ISSUED + 7 * HOUR), false);
+  });
+
+  it('refuses an entry whose times no Date can hold, rather than throw later', () => {
+    assert.equal(parseEntry(entryText({ issuedAt: 1e300, expiresAt: 2e300 })), undefined);
+    assert.equal(parseEntry(entryText({ issuedAt: -1e300 })), undefined);
+    assert.equal(parseEntry(entryText({ expiresAt: 1e300 })), undefined);
   });
 });
 

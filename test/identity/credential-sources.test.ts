@@ -51,4 +51,9 @@ describe('sharedConfigFiles', () => {
     assert.deepEqual(sharedConfigFiles({}, HOME), { config: '/home/u/.aws/config', credentials: '/home/u/.aws/credentials' });
     assert.deepEqual(sharedConfigFiles({ AWS_CONFIG_FILE: '~/c', AWS_SHARED_CREDENTIALS_FILE: '/etc/aws/k' }, HOME), { config: '/home/u/c', credentials: '/etc/aws/k' });
   });
+
+  it('takes the variables as given, spaces and all, as the SDK does (it does not trim them)', () => {
+    assert.deepEqual(sharedConfigFiles({ AWS_CONFIG_FILE: ' /etc/aws/c ', AWS_SHARED_CREDENTIALS_FILE: ' ' }, HOME), { config: ' /etc/aws/c ', credentials: ' ' });
+    assert.deepEqual(sharedConfigFiles({ AWS_CONFIG_FILE: '', AWS_SHARED_CREDENTIALS_FILE: '' }, HOME), sharedConfigFiles({}, HOME));
+  });
 });

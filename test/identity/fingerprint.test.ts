@@ -545,3 +545,107 @@ describe('identityFingerprint: profiles the SDK passes over, or may fall through
     assert.equal(new Set(hashes).size, hashes.length);
   });
 });
+
+describe('identityFingerprint: [default] and [profile default] in the config file, merged as the SDK merges them', () => {
+  const keys = (id: string): string[] => [`aws_access_key_id = ${id}`, 'aws_secret_access_key = s'];
+  const plain = ['[default]', ...keys('AKIAPLAINDEFAULT0001')];
+  const prefixed = ['[profile default]', ...keys('AKIAPREFIXEDDEFAULT1')];
+  const prefixedOnly = (): string => profileHash({}, { config: lines(...prefixed) });
+
+  it('[profile default] wins, whichever of the two comes first', () => {
+    assert.equal(profileHash({}, { config: lines(...plain, ...prefixed) }), prefixedOnly());
+    assert.equal(profileHash({}, { config: lines(...prefixed, ...plain) }), prefixedOnly());
+  });
+
+  it('[profile default] replaces [default] whole: not one setting of [default] is kept', () => {
+    const role = ['[default]', 'role_arn = arn:aws:iam::1:role/plain', 'credential_source = Environment'];
+    assert.equal(profileHash({}, { config: lines(...role, ...prefixed) }), prefixedOnly());
+    assert.equal(profileHash({}, { config: lines(...prefixed, ...role) }), prefixedOnly());
+  });
+
+  it('keeps [default] when [profile default] holds no setting', () => {
+    const plainOnly = profileHash({}, { config: lines(...plain) });
+    assert.equal(profileHash({}, { config: lines('[profile default]', ...plain) }), plainOnly);
+    assert.equal(profileHash({}, { config: lines(...plain, '[profile default]') }), plainOnly);
+  });
+
+  it('lets [default] of the credentials file win key by key over either', () => {
+    const credentials = lines('[default]', 'aws_access_key_id = AKIACREDSDEFAULT0001');
+    const expected = profileHash({}, { config: lines('[profile default]', 'aws_access_key_id = AKIACREDSDEFAULT0001', 'aws_secret_access_key = s') });
+    assert.equal(profileHash({}, { config: lines(...plain, ...prefixed), credentials }), expected);
+    assert.equal(profileHash({}, { config: lines(...prefixed, ...plain), credentials }), expected);
+  });
+});
+
+describe('identityFingerprint: role chains of any depth, as the SDK follows them', () => {
+  const container: Environment = { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:1/task-a' };
+  const otherContainer: Environment = { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:1/task-b' };
+  /** p0 assumes r0 from p1, … p(depth-1) assumes its role from p(depth), which holds `leaf`. */
+  function chain(depth: number, leaf: string[]): SharedConfigTexts {
+    const text: string[] = [];
+    for (let index = 0; index < depth; index += 1) {
+      text.push(`[profile p${index}]`, `role_arn = arn:aws:iam::1:role/r${index}`, `source_profile = p${index + 1}`);
+    }
+    if (leaf.length > 0) text.push(`[profile p${depth}]`, ...leaf);
+    return { config: lines(...text) };
+  }
+  const staticLeaf = ['aws_access_key_id = AKIALEAF000000000001', 'aws_secret_access_key = s'];
+
+  for (const depth of [1, 10, 11, 12, 40]) {
+    it(`depth ${depth}: a chain ending in keys cannot fall through; one ending in a missing profile can`, () => {
+      const withKeys = chain(depth, staticLeaf);
+      const missing = chain(depth, []);
+      const env: Environment = { AWS_PROFILE: 'p0' };
+      // The SDK assumes r0 from the leaf keys, whatever the later sources say…
+      assert.equal(profileHash({ ...env, ...container }, withKeys), profileHash({ ...env, ...otherContainer }, withKeys));
+      // …and goes on to the container when the far end is missing: another identity each time.
+      assert.notEqual(profileHash({ ...env, ...container }, missing), profileHash({ ...env, ...otherContainer }, missing));
+      assert.notEqual(profileHash({ ...env, ...container }, withKeys), profileHash({ ...env, ...container }, missing));
+    });
+  }
+
+  it('changes with the key at the far end of a deep chain', () => {
+    const make = (keyId: string): string => profileHash({ AWS_PROFILE: 'p0' }, chain(25, [`aws_access_key_id = ${keyId}`, 'aws_secret_access_key = s']));
+    assert.notEqual(make('AKIALEAF000000000001'), make('AKIALEAF000000000002'));
+  });
+
+  it('walks a chain of 20,000 profiles without running out of stack', () => {
+    const files = chain(20_000, staticLeaf);
+    assert.equal(fp({ AWS_PROFILE: 'p0' }, files).source, 'profile');
+    assert.notEqual(profileHash({ AWS_PROFILE: 'p0' }, files), profileHash({ AWS_PROFILE: 'p1' }, files));
+  });
+});
+
+describe('identityFingerprint: profile names every JavaScript object inherits, as the SDK reads them', () => {
+  const keys = ['aws_access_key_id = AKIAOBJECTNAME000001', 'aws_secret_access_key = s'];
+  const container = (path: string): Environment => ({ AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:1/${path}` });
+
+  it('a source_profile named constructor or toString is a cycle to the SDK, so the chain may fall through', () => {
+    for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
+      const files = { config: lines('[profile r]', 'role_arn = arn:aws:iam::1:role/r', `source_profile = ${name}`, `[profile ${name}]`, ...keys) };
+      assert.notEqual(profileHash({ AWS_PROFILE: 'r', ...container('a') }, files), profileHash({ AWS_PROFILE: 'r', ...container('b') }, files), name);
+    }
+  });
+
+  it('a profile named toString or constructor holding keys is passed over, as the SDK passes it over', () => {
+    for (const name of ['constructor', 'toString', 'valueOf']) {
+      assert.deepEqual(fp({ AWS_PROFILE: name, ...container('a') }, { credentials: lines(`[${name}]`, ...keys) }), fp(container('a')), name);
+      assert.deepEqual(fp({ AWS_PROFILE: name, ...container('a') }, { config: lines(`[profile ${name}]`, ...keys) }), fp(container('a')), name);
+    }
+  });
+
+  it('an SSO profile named constructor is still an identity of its own, and may fall through', () => {
+    const files = (role: string): SharedConfigTexts => ({ config: lines('[profile constructor]', 'sso_start_url = https://a/start', 'sso_account_id = 1', `sso_role_name = ${role}`, 'sso_region = us-east-1') });
+    const env = { AWS_PROFILE: 'constructor', ...container('a') };
+    assert.equal(fp(env, files('A')).source, 'profile');
+    assert.notEqual(profileHash(env, files('A')), profileHash(env, files('B')));
+    assert.notEqual(profileHash(env, files('A')), profileHash({ AWS_PROFILE: 'constructor', ...container('b') }, files('A')));
+  });
+
+  it('reads a file with a [__proto__] or [profile __proto__] header as empty, as the SDK does', () => {
+    const credentials = lines('[a]', ...keys);
+    assert.equal(fp({ AWS_PROFILE: 'a' }, { credentials }).source, 'profile');
+    assert.deepEqual(fp({ AWS_PROFILE: 'a' }, { credentials: `${credentials}[__proto__]\nx = 1\n` }), fp({}));
+    assert.deepEqual(fp({ AWS_PROFILE: 'a' }, { config: lines('[profile a]', ...keys, '[profile __proto__]', 'x = 1') }), fp({}));
+  });
+});

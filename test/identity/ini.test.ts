@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseIni } from '../../src/identity/ini';
+import { IniRejectedError, parseIni } from '../../src/identity/ini';
 
 /** parseIni returns null-prototype objects; compare them as plain data. */
 function plain(value: unknown): unknown {
@@ -77,10 +77,20 @@ describe('parseIni, as the AWS SDK reads shared config files', () => {
     assert.deepEqual(plain(parseIni('\n\n# only a comment\n')), {});
   });
 
-  it('refuses __proto__ sections and keeps other odd names as plain data', () => {
-    const parsed = parseIni('[__proto__]\npolluted = yes\n[profile __proto__]\np = 1\n[constructor]\n__proto__ = x');
+  it('refuses the whole text at a [__proto__] or [profile __proto__] header, as the SDK does', () => {
+    assert.throws(() => parseIni('[a]\nk = v\n[__proto__]\npolluted = yes'), IniRejectedError);
+    assert.throws(() => parseIni('[profile __proto__]\np = 1'), IniRejectedError);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
-    assert.deepEqual(Object.keys(parsed), ['constructor']);
+  });
+
+  it('keeps other odd names, a quoted __proto__ among them, as plain data', () => {
+    const parsed = parseIni('[profile "__proto__"]\np = 1\n[constructor]\n__proto__ = x');
+    assert.deepEqual(Object.keys(parsed), ['profile.__proto__', 'constructor']);
+    assert.equal(({} as Record<string, unknown>).p, undefined);
     assert.equal(Object.getOwnPropertyDescriptor(parsed.constructor ?? {}, '__proto__')?.value, 'x');
+  });
+
+  it('skips the settings of an empty [] section, as the SDK does', () => {
+    assert.deepEqual(plain(parseIni('[]\nk = v\n[a]\nk = w')), { a: { k: 'w' } });
   });
 });

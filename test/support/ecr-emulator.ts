@@ -99,10 +99,15 @@ export interface EcrEmulator {
    * carry exactly that `x-amz-security-token`, as temporary credentials must.
    */
   addCredentials(accessKeyId: string, secretAccessKey: string, sessionToken?: string): void;
+  /**
+   * Answers with this `expiresAt` (epoch seconds, as the JSON protocol sends it: any number, even
+   * one no Date can hold) instead of now + the lifetime; undefined goes back to the lifetime.
+   */
+  setExpiresAt(epochSeconds: number | undefined): void;
   /** Queues a fault; faults are used up per request in the order injected. */
   inject(fault: EcrFault): void;
   clearFaults(): void;
-  /** Clears calls, issued tokens and faults (credentials stay). */
+  /** Clears calls, issued tokens, faults and an expiresAt override (credentials stay). */
   reset(): void;
   /** Stops listening and destroys every open socket, hung ones included. */
   close(): Promise<void>;
@@ -163,6 +168,7 @@ class EcrEmulatorServer implements EcrEmulator {
   /** Pending `latency` timers, so close() need not wait for them. */
   private readonly timers = new Set<NodeJS.Timeout>();
   private faults: QueuedFault[] = [];
+  private expiresAtOverride: number | undefined;
   private serial = 0;
   private closed = false;
 
@@ -198,6 +204,10 @@ class EcrEmulatorServer implements EcrEmulator {
     else this.sessionTokens.set(accessKeyId, sessionToken);
   }
 
+  setExpiresAt(epochSeconds: number | undefined): void {
+    this.expiresAtOverride = epochSeconds;
+  }
+
   inject(fault: EcrFault): void {
     if (fault.times !== undefined && fault.times <= 0) return; // nothing to apply
     this.faults.push({ fault: { ...fault }, remaining: fault.times ?? Infinity });
@@ -210,6 +220,7 @@ class EcrEmulatorServer implements EcrEmulator {
   reset(): void {
     this.calls.length = 0;
     this.issued.length = 0;
+    this.expiresAtOverride = undefined;
     this.clearFaults();
   }
 
@@ -343,7 +354,13 @@ class EcrEmulatorServer implements EcrEmulator {
   // ---- tokens -----------------------------------------------------------
 
   private expiry(): Date {
+    if (this.expiresAtOverride !== undefined) return new Date(this.expiresAtOverride * 1000);
     return new Date(Date.now() + this.tokenLifetimeSeconds * 1000);
+  }
+
+  /** `expiresAt` as sent: the override exactly as given, even where no Date can hold it. */
+  private wireExpiry(expiresAt: Date): number {
+    return this.expiresAtOverride ?? epochSeconds(expiresAt);
   }
 
   /** Issues tokens and returns the response body in each service's shape. */
@@ -352,13 +369,13 @@ class EcrEmulatorServer implements EcrEmulator {
     if (call.service === 'ecr-public') {
       const token = this.issue('ecr-public', undefined, identity, expiresAt);
       // ECR Public answers a single object, not a list, and has no proxyEndpoint.
-      return { authorizationData: { authorizationToken: token.authorizationToken, expiresAt: epochSeconds(expiresAt) } };
+      return { authorizationData: { authorizationToken: token.authorizationToken, expiresAt: this.wireExpiry(expiresAt) } };
     }
     const registryIds = call.registryIds.length > 0 ? call.registryIds : [DEFAULT_REGISTRY_ID];
     return {
       authorizationData: registryIds.map((registryId) => ({
         authorizationToken: this.issue('ecr', registryId, identity, expiresAt).authorizationToken,
-        expiresAt: epochSeconds(expiresAt),
+        expiresAt: this.wireExpiry(expiresAt),
         proxyEndpoint: `https://${registryId}.dkr.ecr.${identity.region}.amazonaws.com`,
       })),
     };
