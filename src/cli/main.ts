@@ -5,15 +5,18 @@
 import { homedir } from 'node:os';
 import type { Command } from 'commander';
 import { readSettings, type Environment } from '../config/settings';
+import { errorCode } from '../fs/private-dir';
 import { openLogger, type Logger } from '../logging/logger';
 import { HELPER_NAME, USAGE_LINE } from '../protocol/messages';
-import { decodeText, InputError, readBoundedInput } from '../protocol/input';
-import { failure, oneLine, success, type Outcome } from '../protocol/outcome';
+import { decodeText, INPUT_TIME_LIMIT_MS, InputError, MAX_INPUT_BYTES } from '../protocol/input';
+import { failure, success, type Outcome } from '../protocol/outcome';
 import type { HelperContext } from '../service/context';
 import { COMMANDS, findCommand, type CommandEntry, type CommandIo, type Invocation } from './commands';
+import { readStdin, writeAll } from './stdio';
 
 export interface ProcessIo {
-  readonly stdin: NodeJS.ReadableStream;
+  /** Reads all of stdin, at most `limitBytes`; throws InputError. */
+  readonly readStdin: (limitBytes: number) => Promise<Buffer>;
   readonly env: Environment;
   readonly homeDir: string;
 }
@@ -92,7 +95,7 @@ function buildProgram(choose: (entry: CommandEntry, invocation: Invocation) => v
 async function runCommand(entry: CommandEntry, invocation: Invocation, io: ProcessIo): Promise<Outcome> {
   let context: HelperContext | undefined;
   const commandIo: CommandIo = {
-    readInput: async (limitBytes) => decodeText(await readBoundedInput(io.stdin, limitBytes)),
+    readInput: async (limitBytes = MAX_INPUT_BYTES) => decodeText(await io.readStdin(limitBytes)),
     context: () => (context ??= createContext(entry.name, io)),
   };
   try {
@@ -134,16 +137,37 @@ function routeWarningsTo(logger: Logger): void {
 /** Entry point for bin/: runs, prints, and exits with the command's status. */
 export async function main(argv: readonly string[]): Promise<void> {
   process.removeAllListeners('warning');
+  const internalError = (error: unknown): Outcome => failure(`internal error: ${error instanceof Error ? error.message : String(error)}`);
   // A fault escaping every handler still ends as one line for the client, never a stack trace.
-  const die = (error: unknown): void => {
-    process.stdout.write(`internal error: ${oneLine(error instanceof Error ? error.message : String(error))}\n`, () => process.exit(1));
-  };
+  const die = (error: unknown): never => process.exit(emit(internalError(error)));
   process.on('uncaughtException', die);
   process.on('unhandledRejection', die);
-  const outcome = await run(argv, { stdin: process.stdin, env: process.env, homeDir: homedir() }).catch(
-    (error: unknown): Outcome => failure(`internal error: ${error instanceof Error ? error.message : String(error)}`),
-  );
-  if (outcome.stderr) process.stderr.write(outcome.stderr);
+  const io: ProcessIo = {
+    readStdin: (limitBytes) => readStdin({ fd: 0, limitBytes, timeLimitMs: INPUT_TIME_LIMIT_MS, openStream: () => process.stdin }),
+    env: process.env,
+    homeDir: homedir(),
+  };
+  const outcome = await run(argv, io).catch(internalError);
   // Exit as soon as stdout is written: a socket the SDK left open must not keep the process alive.
-  process.stdout.write(outcome.stdout, () => process.exit(outcome.exitCode));
+  process.exit(emit(outcome));
+}
+
+/** Writes the outcome; the exit status it returns is non-zero when the client did not get the answer. */
+function emit(outcome: Outcome): number {
+  if (outcome.stderr) writeQuietly(2, outcome.stderr);
+  try {
+    writeAll(1, outcome.stdout);
+    return outcome.exitCode;
+  } catch (error) {
+    writeQuietly(2, `${HELPER_NAME}: cannot write the answer to stdout: ${errorCode(error)}\n`);
+    return 1;
+  }
+}
+
+function writeQuietly(fd: number, text: string): void {
+  try {
+    writeAll(fd, text);
+  } catch {
+    // Nobody reads stderr: the answer on stdout is what counts.
+  }
 }
