@@ -2,14 +2,14 @@
  * The command line: which command, its stdin, and what reaches stdout, stderr and the exit
  * status. Commands come from the table in commands.ts; each loads its code only when it runs.
  */
-import { homedir } from 'node:os';
+import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { readSettings, type Environment } from '../config/settings';
+import { homeDirectory, readSettings, type Environment } from '../config/settings';
 import { errorCode } from '../fs/private-dir';
-import { openLogger, type Logger } from '../logging/logger';
+import { openLogger, silentLogger, type Logger } from '../logging/logger';
 import { HELPER_NAME, USAGE_LINE } from '../protocol/messages';
 import { decodeText, INPUT_TIME_LIMIT_MS, InputError, MAX_INPUT_BYTES } from '../protocol/input';
-import { failure, success, type Outcome } from '../protocol/outcome';
+import { failure, oneLine, success, type Outcome } from '../protocol/outcome';
 import type { HelperContext } from '../service/context';
 import { COMMANDS, findCommand, type CommandEntry, type CommandIo, type Invocation } from './commands';
 import { readStdin, writeAll } from './stdio';
@@ -18,8 +18,15 @@ export interface ProcessIo {
   /** Reads all of stdin, at most `limitBytes`; throws InputError. */
   readonly readStdin: (limitBytes: number) => Promise<Buffer>;
   readonly env: Environment;
-  readonly homeDir: string;
+  /** Undefined for a user with no HOME and no passwd entry (systemd units, containers). */
+  readonly homeDir: string | undefined;
 }
+
+/**
+ * Where an account without a home "lives" (Debian's convention for such accounts, and a path
+ * that never exists): `~/.aws/config` and the like are then simply absent, as they are to the user.
+ */
+const NO_HOME_DIR = '/nonexistent';
 
 /** Runs one invocation and says what to print; never throws. */
 export async function run(argv: readonly string[], io: ProcessIo): Promise<Outcome> {
@@ -98,6 +105,13 @@ async function runCommand(entry: CommandEntry, invocation: Invocation, io: Proce
     readInput: async (limitBytes = MAX_INPUT_BYTES) => decodeText(await io.readStdin(limitBytes)),
     context: () => (context ??= createContext(entry.name, io)),
   };
+  const outcome = await runEntry(entry, invocation, commandIo);
+  const notices = context?.settings.notices ?? [];
+  if (notices.length === 0) return outcome;
+  return { ...outcome, stderr: notices.map((notice) => `${HELPER_NAME}: ${oneLine(notice)}\n`).join('') + (outcome.stderr ?? '') };
+}
+
+async function runEntry(entry: CommandEntry, invocation: Invocation, commandIo: CommandIo): Promise<Outcome> {
   try {
     return await entry.run(invocation, commandIo);
   } catch (error) {
@@ -113,11 +127,14 @@ async function runCommand(entry: CommandEntry, invocation: Invocation, io: Proce
 
 function createContext(commandName: string, io: ProcessIo): HelperContext {
   const settings = readSettings(io.env, io.homeDir);
-  const logger = openLogger({ parentDir: settings.cacheDir, logDir: settings.logDir, level: settings.logLevel, verb: commandName });
+  const logger =
+    settings.logDir === undefined
+      ? silentLogger
+      : openLogger({ parentDir: settings.cacheDir, logDir: settings.logDir, level: settings.logLevel, verb: commandName });
   routeWarningsTo(logger);
   return {
     env: io.env,
-    homeDir: io.homeDir,
+    homeDir: io.homeDir ?? NO_HOME_DIR,
     settings,
     logger,
     fetchToken: () => (require('../aws/fetch-token') as typeof import('../aws/fetch-token')).fetchRegistryToken,
@@ -142,10 +159,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   const die = (error: unknown): never => process.exit(emit(internalError(error)));
   process.on('uncaughtException', die);
   process.on('unhandledRejection', die);
+  const homeDir = homeDirectory(process.env, passwdHome);
+  // The AWS SDK finds ~/.aws through HOME, else the passwd entry, and throws when there is
+  // neither: give it a home that holds nothing, as the user's would.
+  if (homeDir === undefined) process.env.HOME = NO_HOME_DIR;
   const io: ProcessIo = {
     readStdin: (limitBytes) => readStdin({ fd: 0, limitBytes, timeLimitMs: INPUT_TIME_LIMIT_MS, openStream: () => process.stdin }),
     env: process.env,
-    homeDir: homedir(),
+    homeDir,
   };
   const outcome = await run(argv, io).catch(internalError);
   // Exit as soon as stdout is written: a socket the SDK left open must not keep the process alive.
@@ -169,5 +190,13 @@ function writeQuietly(fd: number, text: string): void {
     writeAll(fd, text);
   } catch {
     // Nobody reads stderr: the answer on stdout is what counts.
+  }
+}
+
+function passwdHome(): string | undefined {
+  try {
+    return userInfo().homedir || undefined;
+  } catch {
+    return undefined;
   }
 }
