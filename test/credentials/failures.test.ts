@@ -108,7 +108,7 @@ describe('no credentials anywhere: one line naming what was tried, in a bounded 
     const result = await world.get(home.env({ AWS_PROFILE: 'p' }));
     const cause = assertOneLineFailure(result, /credentials/);
     assert.match(cause, /profile "p" in .* \(its credential_process failed: it exited with an error: corp session expired: run corp-login\)/);
-    const log = readFileSync(join(home.home, '.ecr', 'log', 'ecr-login.log'), 'utf8');
+    const log = readFileSync(join(home.home, '.ecr', 'log', 'ecr-login.jsonl'), 'utf8');
     assert.equal((result.stdout + result.stderr + log).includes('hunter2secret'), false, 'the command line is not repeated anywhere');
   });
 
