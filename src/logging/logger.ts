@@ -101,11 +101,13 @@ function openLogFile(path: string): number | undefined {
   if (fd === undefined || fstatSync(fd).size <= LOG_ROTATE_BYTES) return fd;
   try {
     renameSync(path, `${path}.1`);
-  } catch {
-    // Something that is not a file holds the old log's name (a directory): the size bound
-    // matters more than the old lines.
-    ftruncateSync(fd, 0);
-    return fd;
+  } catch (error) {
+    // ENOENT: another helper process rotated it first. Otherwise something that is not a file
+    // holds the old log's name (a directory): the size bound matters more than the old lines.
+    if (errorCode(error) !== 'ENOENT') {
+      ftruncateSync(fd, 0);
+      return fd;
+    }
   }
   closeSync(fd);
   return openOwnFile(path);
