@@ -5,7 +5,7 @@
  * the real bin/.
  */
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type StdioOptions } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type StdioOptions } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -245,6 +245,22 @@ describe('stdin through the real bin/', () => {
       empty.close();
       withPayload.close();
     }
+  });
+
+  it('a terminal has no time bound: the person types the host late and ends with Ctrl-D', { skip: spawnSync('script', ['--version']).status === 0 ? false : 'script (util-linux) is not installed' }, async () => {
+    // script(1) runs the helper on a pseudo-terminal and types what it reads from its stdin.
+    const result = await runWithStdio([], {
+      env,
+      stdio: 'pipe',
+      input: null,
+      command: ['script', '-qec', `${HELPER_BIN} get`, '/dev/null'],
+      onSpawn: (child) => {
+        setTimeout(() => child.stdin?.write('docker.io\n'), INPUT_TIME_LIMIT_MS + 1000);
+        setTimeout(() => child.stdin?.end('\x04'), INPUT_TIME_LIMIT_MS + 1500);
+      },
+    });
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout.replace(/\r/g, ''), 'docker.io\ncredentials not found in native keychain\n', 'the echo of what was typed, then the answer');
   });
 
   it('a closed stdin reads as empty', async () => {
