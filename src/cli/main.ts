@@ -2,23 +2,33 @@
  * The command line: which command, its stdin, and what reaches stdout, stderr and the exit
  * status. Commands come from the table in commands.ts; each loads its code only when it runs.
  */
-import { homedir } from 'node:os';
+import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { readSettings, type Environment } from '../config/settings';
-import { openLogger, type Logger } from '../logging/logger';
+import { homeDirectory, readSettings, type Environment } from '../config/settings';
+import { errorCode } from '../fs/private-dir';
+import { openLogger, silentLogger, type Logger } from '../logging/logger';
 import { HELPER_NAME, USAGE_LINE } from '../protocol/messages';
-import { decodeText, InputError, readBoundedInput } from '../protocol/input';
+import { decodeText, INPUT_TIME_LIMIT_MS, InputError, MAX_INPUT_BYTES } from '../protocol/input';
 import { failure, oneLine, success, type Outcome } from '../protocol/outcome';
 import type { HelperContext } from '../service/context';
 import { COMMANDS, commandInvokedAs, findCommand, type CommandEntry, type CommandIo, type Invocation } from './commands';
+import { readStdin, writeAll } from './stdio';
 
 export interface ProcessIo {
-  readonly stdin: NodeJS.ReadableStream;
+  /** Reads all of stdin, at most `limitBytes`; throws InputError. */
+  readonly readStdin: (limitBytes: number) => Promise<Buffer>;
   readonly env: Environment;
-  readonly homeDir: string;
+  /** Undefined for a user with no HOME and no passwd entry (systemd units, containers). */
+  readonly homeDir: string | undefined;
   /** The base name the executable was called by (a link may stand for a command). */
   readonly invokedAs?: string;
 }
+
+/**
+ * Where an account without a home "lives" (Debian's convention for such accounts, and a path
+ * that never exists): `~/.aws/config` and the like are then simply absent, as they are to the user.
+ */
+const NO_HOME_DIR = '/nonexistent';
 
 /** Runs one invocation and says what to print; never throws. */
 export async function run(argv: readonly string[], io: ProcessIo): Promise<Outcome> {
@@ -96,9 +106,16 @@ function buildProgram(choose: (entry: CommandEntry, invocation: Invocation) => v
 async function runCommand(entry: CommandEntry, invocation: Invocation, io: ProcessIo): Promise<Outcome> {
   let context: HelperContext | undefined;
   const commandIo: CommandIo = {
-    readInput: async (limitBytes) => decodeText(await readBoundedInput(io.stdin, limitBytes)),
+    readInput: async (limitBytes = MAX_INPUT_BYTES) => decodeText(await io.readStdin(limitBytes)),
     context: () => (context ??= createContext(entry.name, io)),
   };
+  const outcome = await runEntry(entry, invocation, commandIo);
+  const notices = context?.settings.notices ?? [];
+  if (notices.length === 0) return outcome;
+  return { ...outcome, stderr: notices.map((notice) => `${HELPER_NAME}: ${oneLine(notice)}\n`).join('') + (outcome.stderr ?? '') };
+}
+
+async function runEntry(entry: CommandEntry, invocation: Invocation, commandIo: CommandIo): Promise<Outcome> {
   try {
     return await entry.run(invocation, commandIo);
   } catch (error) {
@@ -114,11 +131,14 @@ async function runCommand(entry: CommandEntry, invocation: Invocation, io: Proce
 
 function createContext(commandName: string, io: ProcessIo): HelperContext {
   const settings = readSettings(io.env, io.homeDir);
-  const logger = openLogger({ parentDir: settings.cacheDir, logDir: settings.logDir, level: settings.logLevel, verb: commandName });
+  const logger =
+    settings.logDir === undefined
+      ? silentLogger
+      : openLogger({ parentDir: settings.cacheDir, logDir: settings.logDir, level: settings.logLevel, verb: commandName });
   routeWarningsTo(logger);
   return {
     env: io.env,
-    homeDir: io.homeDir,
+    homeDir: io.homeDir ?? NO_HOME_DIR,
     settings,
     logger,
     fetchToken: () => (require('../aws/fetch-token') as typeof import('../aws/fetch-token')).fetchRegistryToken,
@@ -141,16 +161,50 @@ function routeWarningsTo(logger: Logger): void {
  */
 export async function main(argv: readonly string[], invokedAs?: string): Promise<void> {
   process.removeAllListeners('warning');
+  const internalError = (error: unknown): Outcome => failure(`internal error: ${error instanceof Error ? error.message : String(error)}`);
   // A fault escaping every handler still ends as one line for the client, never a stack trace.
-  const die = (error: unknown): void => {
-    process.stdout.write(`internal error: ${oneLine(error instanceof Error ? error.message : String(error))}\n`, () => process.exit(1));
-  };
+  const die = (error: unknown): never => process.exit(emit(internalError(error)));
   process.on('uncaughtException', die);
   process.on('unhandledRejection', die);
-  const outcome = await run(argv, { stdin: process.stdin, env: process.env, homeDir: homedir(), ...(invokedAs === undefined ? {} : { invokedAs }) }).catch(
-    (error: unknown): Outcome => failure(`internal error: ${error instanceof Error ? error.message : String(error)}`),
-  );
-  if (outcome.stderr) process.stderr.write(outcome.stderr);
+  const homeDir = homeDirectory(process.env, passwdHome);
+  // The AWS SDK finds ~/.aws through HOME, else the passwd entry, and throws when there is
+  // neither: give it a home that holds nothing, as the user's would.
+  if (homeDir === undefined) process.env.HOME = NO_HOME_DIR;
+  const io: ProcessIo = {
+    readStdin: (limitBytes) => readStdin({ fd: 0, limitBytes, timeLimitMs: INPUT_TIME_LIMIT_MS, openStream: () => process.stdin }),
+    env: process.env,
+    homeDir,
+    ...(invokedAs === undefined ? {} : { invokedAs }),
+  };
+  const outcome = await run(argv, io).catch(internalError);
   // Exit as soon as stdout is written: a socket the SDK left open must not keep the process alive.
-  process.stdout.write(outcome.stdout, () => process.exit(outcome.exitCode));
+  process.exit(emit(outcome));
+}
+
+/** Writes the outcome; the exit status it returns is non-zero when the client did not get the answer. */
+function emit(outcome: Outcome): number {
+  if (outcome.stderr) writeQuietly(2, outcome.stderr);
+  try {
+    writeAll(1, outcome.stdout);
+    return outcome.exitCode;
+  } catch (error) {
+    writeQuietly(2, `${HELPER_NAME}: cannot write the answer to stdout: ${errorCode(error)}\n`);
+    return 1;
+  }
+}
+
+function writeQuietly(fd: number, text: string): void {
+  try {
+    writeAll(fd, text);
+  } catch {
+    // Nobody reads stderr: the answer on stdout is what counts.
+  }
+}
+
+function passwdHome(): string | undefined {
+  try {
+    return userInfo().homedir || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,37 +2,75 @@
  * The helper's own settings, read from the environment it was started with (docs/SPEC.md section 7).
  * Pure: the environment and the home directory are passed in.
  */
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
-export interface Settings {
-  /** Cache and log directory: `AWS_ECR_CACHE_DIR`, else `~/.ecr`. */
-  readonly cacheDir: string;
-  readonly logDir: string;
-  /** `AWS_ECR_DISABLE_CACHE` set to anything non-empty. */
-  readonly cacheDisabled: boolean;
+interface CommonSettings {
   /** `AWS_ECR_IGNORE_CREDS_STORAGE=true`: store and erase succeed for every host. */
   readonly ignoreCredsStorage: boolean;
   readonly logLevel: LogLevel;
   /** `AWS_ECR_ROLE_ARN`: for the kubelet, the role a service account token assumes when its annotations name none. */
   readonly podRoleArn?: string;
+  /** One line each for the user's terminal: a setting that was refused, and what the helper does instead. */
+  readonly notices: readonly string[];
 }
+
+/**
+ * Where the cache and the log live: `AWS_ECR_CACHE_DIR` (an absolute path), else `~/.ecr`. With
+ * neither usable there is no directory at all, and then no cache and no log.
+ */
+type CacheSettings =
+  | { readonly cacheDisabled: false; readonly cacheDir: string; readonly logDir: string }
+  | {
+      /** `AWS_ECR_DISABLE_CACHE` set to anything non-empty, or no directory to keep a cache in. */
+      readonly cacheDisabled: true;
+      readonly cacheDir: string | undefined;
+      readonly logDir: string | undefined;
+    };
+
+export type Settings = CommonSettings & CacheSettings;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-export function readSettings(env: Environment, homeDir: string): Settings {
-  const cacheDir = nonEmpty(env.AWS_ECR_CACHE_DIR) ?? join(homeDir, '.ecr');
+export function readSettings(env: Environment, homeDir: string | undefined): Settings {
+  const notices: string[] = [];
+  const cacheDir = chooseCacheDir(env, homeDir, notices);
   const podRoleArn = nonEmpty(env.AWS_ECR_ROLE_ARN)?.trim();
-  return {
-    cacheDir,
-    logDir: join(cacheDir, 'log'),
-    cacheDisabled: nonEmpty(env.AWS_ECR_DISABLE_CACHE) !== undefined,
+  const common = {
     ignoreCredsStorage: env.AWS_ECR_IGNORE_CREDS_STORAGE?.trim().toLowerCase() === 'true',
     logLevel: parseLogLevel(env.AWS_ECR_LOG_LEVEL),
+    notices,
     ...(podRoleArn === undefined ? {} : { podRoleArn }),
   };
+  if (cacheDir === undefined) return { ...common, cacheDisabled: true, cacheDir: undefined, logDir: undefined };
+  const logDir = join(cacheDir, 'log');
+  return nonEmpty(env.AWS_ECR_DISABLE_CACHE) === undefined
+    ? { ...common, cacheDisabled: false, cacheDir, logDir }
+    : { ...common, cacheDisabled: true, cacheDir, logDir };
+}
+
+function chooseCacheDir(env: Environment, homeDir: string | undefined, notices: string[]): string | undefined {
+  const configured = nonEmpty(env.AWS_ECR_CACHE_DIR);
+  if (configured !== undefined) {
+    if (isAbsolute(configured)) return configured;
+    // A relative directory would put a cache (tokens) in whatever directory the client ran us from.
+    notices.push(`AWS_ECR_CACHE_DIR must be an absolute path, not ${JSON.stringify(configured)}: running without a cache or log`);
+    return undefined;
+  }
+  if (homeDir !== undefined && isAbsolute(homeDir)) return join(homeDir, '.ecr');
+  const why = homeDir === undefined ? 'no home directory (HOME is unset and the user has no passwd entry)' : `HOME is not an absolute path (${JSON.stringify(homeDir)})`;
+  notices.push(`${why}: running without a cache or log; set AWS_ECR_CACHE_DIR to an absolute path`);
+  return undefined;
+}
+
+/**
+ * The user's home directory as the AWS SDK finds it: HOME, USERPROFILE, else the passwd entry's
+ * (`passwdHome`, undefined for a uid without an entry, as in many containers and systemd units).
+ */
+export function homeDirectory(env: Environment, passwdHome: () => string | undefined): string | undefined {
+  return nonEmpty(env.HOME) ?? nonEmpty(env.USERPROFILE) ?? passwdHome();
 }
 
 function parseLogLevel(value: string | undefined): LogLevel {

@@ -1,11 +1,13 @@
 /**
- * The helper's log: pino JSON lines in `<cache dir>/log/ecr-login.log` (docs/SPEC.md section 6).
+ * The helper's log: pino JSON lines in `<cache dir>/log/ecr-login.jsonl` (docs/SPEC.md section 6).
+ * The Go helper writes its own text log, `ecr-login.log`, in the same directory: never touched here.
  *
  * Secrets are kept out by construction: callers log named, non-secret fields, errors pass
- * through `describeErrorForLog` (no request or response objects), and pino's redaction
- * censors any field whose name says it holds a secret, should one ever be passed by mistake.
+ * through `describeErrorForLog` (no request or response objects), a `serverUrl` loses its
+ * userinfo (`https://user:password@host`), and pino's redaction censors any field whose name
+ * says it holds a secret, should one ever be passed by mistake.
  */
-import { closeSync, constants, fstatSync, fchmodSync, openSync, renameSync, statSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, ftruncateSync, openSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogLevel } from '../config/settings';
 import { ensurePrivateDirs, errorCode } from '../fs/private-dir';
@@ -18,8 +20,8 @@ export interface Logger {
   error(fields: object, message: string): void;
 }
 
-export const LOG_FILE_NAME = 'ecr-login.log';
-/** Past this size the log is moved to `ecr-login.log.1` (one old file kept) and started anew. */
+export const LOG_FILE_NAME = 'ecr-login.jsonl';
+/** Past this size the log is moved to `ecr-login.jsonl.1` (one old file kept) and started anew. */
 export const LOG_ROTATE_BYTES = 4 * 1024 * 1024;
 
 const SECRET_FIELDS = [
@@ -87,35 +89,61 @@ function openPino(target: LogTarget): Logger {
       level: target.level,
       base: { pid: process.pid, verb: target.verb },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      serializers: { err: describeErrorForLog },
+      serializers: { err: describeErrorForLog, serverUrl: withoutUserinfo },
     },
     destination,
   );
 }
 
+/** The log file, opened for appending, or undefined when what is at its name is not ours to write. */
 function openLogFile(path: string): number | undefined {
-  rotateIfLarge(path);
+  const fd = openOwnFile(path);
+  if (fd === undefined || fstatSync(fd).size <= LOG_ROTATE_BYTES) return fd;
+  try {
+    renameSync(path, `${path}.1`);
+  } catch (error) {
+    // ENOENT: another helper process rotated it first. Otherwise something that is not a file
+    // holds the old log's name (a directory): the size bound matters more than the old lines.
+    if (errorCode(error) !== 'ENOENT') {
+      ftruncateSync(fd, 0);
+      return fd;
+    }
+  }
+  closeSync(fd);
+  return openOwnFile(path);
+}
+
+function openOwnFile(path: string): number | undefined {
+  let fd: number | undefined;
   try {
     // O_NOFOLLOW: a symlink planted at the log's name is never followed into someone else's file.
-    const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    // O_NONBLOCK: a FIFO there must not hold the helper until some reader comes along.
+    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
     const stats = fstatSync(fd);
-    if (!stats.isFile() || stats.uid !== process.getuid?.()) {
+    // Only a regular file of our own with no other name: through a hard link, lines (and the
+    // chmod below) would land in a file elsewhere, outside the private directory.
+    if (!stats.isFile() || stats.nlink !== 1 || stats.uid !== process.getuid?.()) {
       closeSync(fd);
       return undefined;
     }
     if ((stats.mode & 0o077) !== 0) fchmodSync(fd, 0o600);
     return fd;
   } catch {
+    if (fd !== undefined) closeSync(fd);
     return undefined;
   }
 }
 
-function rotateIfLarge(path: string): void {
-  try {
-    if (statSync(path).size > LOG_ROTATE_BYTES) renameSync(path, `${path}.1`);
-  } catch {
-    // Missing file or a lost race with another process rotating it: nothing to do.
-  }
+/**
+ * A server URL as it may be logged: everything between the scheme and the last `@` left out.
+ * That is the userinfo wherever a URL parser would find it, and a password holding `/` too.
+ */
+export function withoutUserinfo(serverUrl: unknown): unknown {
+  if (typeof serverUrl !== 'string') return serverUrl;
+  const at = serverUrl.lastIndexOf('@');
+  if (at < 0) return serverUrl;
+  const scheme = /^\s*[a-z][a-z0-9+.-]*:\/\//i.exec(serverUrl)?.[0] ?? '';
+  return `${scheme}[redacted]@${serverUrl.slice(at + 1)}`;
 }
 
 /** What of an error is worth a log line: names, codes and statuses, never the request it carried. */

@@ -1,21 +1,34 @@
 /**
- * Reading the payload a client writes to stdin: bounded, and refused unless it is text.
+ * Reading the payload a client writes to stdin: bounded in size and in time, and refused unless
+ * it is text (docs/SPEC.md section 1).
  */
 export const MAX_INPUT_BYTES = 4096;
+/** A client writes its payload and closes stdin at once; one that has not closed it by then never will. */
+export const INPUT_TIME_LIMIT_MS = 5000;
 
 export class InputError extends Error {
   override readonly name = 'InputError';
 }
 
+export const inputTooLarge = (limit: number): InputError => new InputError(`input too large: more than ${limit} bytes on stdin`);
+
+export const inputNotClosed = (timeLimitMs: number): InputError =>
+  new InputError(`stdin was not closed within ${timeLimitMs / 1000} s: a client writes its payload and closes stdin`);
+
 /**
- * Reads at most MAX_INPUT_BYTES from the stream. One byte more and the read stops at once:
- * a runaway writer never makes us buffer without limit.
+ * Reads a stream to its end, at most `limit` bytes and for at most `timeLimitMs`. One byte more
+ * and the read stops at once: a runaway writer never makes us buffer without limit.
  */
-export async function readBoundedInput(stream: NodeJS.ReadableStream, limit = MAX_INPUT_BYTES): Promise<Buffer> {
+export async function readBoundedInput(
+  stream: NodeJS.ReadableStream,
+  limit = MAX_INPUT_BYTES,
+  timeLimitMs = INPUT_TIME_LIMIT_MS,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   return new Promise<Buffer>((resolve, reject) => {
     const finish = (error?: Error): void => {
+      clearTimeout(timer);
       stream.removeListener('data', onData);
       stream.removeListener('end', onEnd);
       stream.removeListener('error', onError);
@@ -31,13 +44,14 @@ export async function readBoundedInput(stream: NodeJS.ReadableStream, limit = MA
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       size += bytes.length;
       if (size > limit) {
-        finish(new InputError(`input too large: more than ${limit} bytes on stdin`));
+        finish(inputTooLarge(limit));
         return;
       }
       chunks.push(bytes);
     };
     const onEnd = (): void => finish();
     const onError = (error: Error): void => finish(new InputError(`cannot read stdin: ${error.message}`));
+    const timer = setTimeout(() => finish(inputNotClosed(timeLimitMs)), timeLimitMs);
     stream.on('data', onData);
     stream.on('end', onEnd);
     stream.on('error', onError);

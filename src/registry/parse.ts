@@ -24,7 +24,7 @@ export type EcrRegistry = PrivateRegistry | PublicRegistry;
 /** ECR Public's API exists in this region only. */
 export const ECR_PUBLIC_REGION = 'us-east-1';
 
-const PRIVATE_DOMAINS = [
+export const PRIVATE_DOMAINS: readonly string[] = [
   'amazonaws.com',
   'amazonaws.com.cn',
   'amazonaws.eu',
@@ -39,16 +39,19 @@ const PRIVATE_DOMAINS = [
 /** Domains whose registry hosts are dual-stack by definition. */
 const DUAL_STACK_DOMAINS = new Set(['on.aws', 'on.amazonwebservices.com.cn']);
 
-const PUBLIC_HOSTS: Record<string, boolean> = {
+export const PUBLIC_HOSTS: Readonly<Record<string, boolean>> = {
   'public.ecr.aws': false,
   'ecr-public.aws.com': true,
 };
 
 const escapeDots = (domain: string): string => domain.replace(/\./g, '\\.');
 
+const REGION = '[a-z0-9][a-z0-9_-]*';
+export const REGION_LABEL = new RegExp(`^${REGION}$`);
+
 // `$` after the domain alternatives is what rejects `…amazonaws.com.evil.example`.
 const PRIVATE_HOST = new RegExp(
-  '^(\\d{12})\\.(dkr\\.ecr|dkr-ecr)(-fips)?\\.([a-z0-9][a-z0-9_-]*)\\.(' +
+  `^(\\d{12})\\.(dkr\\.ecr|dkr-ecr)(-fips)?\\.(${REGION})\\.(` +
     PRIVATE_DOMAINS.map(escapeDots).join('|') +
     ')$',
 );

@@ -14,8 +14,15 @@ export async function get(input: string, context: HelperContext): Promise<Outcom
 
   const registry = parseRegistry(serverUrl);
   if (registry === undefined) {
-    context.logger.debug({ serverUrl }, 'not an ECR registry');
-    return failure(NOT_FOUND);
+    const { explainNearMiss } = await import('../registry/near-miss');
+    const nearMiss = explainNearMiss(serverUrl);
+    if (nearMiss === undefined) {
+      context.logger.debug({ serverUrl }, 'not an ECR registry');
+      return failure(NOT_FOUND);
+    }
+    // Still Docker's "go on without credentials"; the person at the terminal learns why.
+    context.logger.warn({ serverUrl, reason: nearMiss }, 'looks like ECR but is not an ECR registry');
+    return failure(NOT_FOUND, `${HELPER_NAME}: ${nearMiss}`);
   }
 
   try {

@@ -166,7 +166,7 @@ describe('refresh, fallback and expiry', () => {
     assertServed(during);
     assert.equal(secretOf(during), secretOf(first), 'the still-valid cached token');
     assert.ok(shortLived.calls.length > 1, 'it did try ECR first');
-    const log = readFileSync(join(env.HOME ?? '', '.ecr', 'log', 'ecr-login.log'), 'utf8');
+    const log = readFileSync(join(env.HOME ?? '', '.ecr', 'log', 'ecr-login.jsonl'), 'utf8');
     assert.match(log, /serving the cached token, which is still valid/);
     await sleep(Math.max(0, issuedAt + 4300 - Date.now()));
     const expired = await get(env);

@@ -3,8 +3,10 @@
  * These runs need no AWS: they cover every verb's answers that do not involve a token.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { LOG_FILE_NAME } from '../../src/logging/logger';
 import { NOT_ECR_INPUTS } from '../registry/hostname-cases';
 import { startEcrEmulator } from '../support/ecr-emulator';
 import { cleanEnv, makeTempHome, runHelper, type HelperResult } from '../support/helper-process';
@@ -66,12 +68,38 @@ describe('get without a usable registry', () => {
       assert.equal(result.stdout, 'no credentials server URL\n');
     });
   }
-  for (const host of ['docker.io', 'https://index.docker.io/v1/', 'ghcr.io', 'localhost:5000', '123456789012.dkr.ecr.us-east-1.amazonaws.com.evil.example']) {
-    it(`${host}: "credentials not found in native keychain", so Docker goes on anonymously`, async () => {
+  for (const host of ['docker.io', 'https://index.docker.io/v1/', 'ghcr.io', 'localhost:5000']) {
+    it(`${host}: "credentials not found in native keychain", so Docker goes on anonymously, and nothing on the terminal`, async () => {
       const result = await runHelper(['get'], { env, input: host });
       assert.equal(result.code, 1);
       assert.equal(result.stdout, 'credentials not found in native keychain\n');
       assert.equal(result.stderr, '');
+    });
+  }
+});
+
+describe('get for a host that looks like ECR but breaks the grammar', () => {
+  const nearMisses: Array<[string, RegExp]> = [
+    ['12345678901.dkr.ecr.us-east-1.amazonaws.com', /the account ID must be 12 digits, not 11/],
+    ['dkr.ecr.us-east-1.amazonaws.com', /no account ID/],
+    ['https://123456789012.dkr.ecr.us-east-1.amazonaws.co/v2/', /"amazonaws\.co" is not an ECR domain \(did you mean amazonaws\.com\?\)/],
+    ['123456789012.dkr.ecr.us-east-1.amazoneaws.com', /"amazoneaws\.com" is not an ECR domain \(did you mean amazonaws\.com\?\)/],
+    ['123456789012.dkr.ecr.-us-east-1.amazonaws.com', /"-us-east-1" is not a region name/],
+    ['123456789012.dkr.ecr.us-east-1.amazonaws.com.evil.example', /the host must end at amazonaws\.com/],
+  ];
+  for (const [input, reason] of nearMisses) {
+    it(`${input}: still "credentials not found in native keychain", and why on stderr and in the log at the default level`, async () => {
+      const { home: ownHome, cleanup: cleanOwn } = makeTempHome();
+      try {
+        const result = await runHelper(['get'], { env: cleanEnv(ownHome), input });
+        assert.deepEqual([result.code, result.stdout], [1, 'credentials not found in native keychain\n']);
+        assert.match(result.stderr, /^docker-credential-ecr-login: [^\n]+ is not an ECR registry: [^\n]+\n$/);
+        assert.match(result.stderr, reason);
+        const logged = readFileSync(join(ownHome, '.ecr', 'log', LOG_FILE_NAME), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { level: number; reason?: string });
+        assert.ok(logged.some((line) => line.level >= 30 && reason.test(line.reason ?? '')), 'the log says why, at info or above');
+      } finally {
+        cleanOwn();
+      }
     });
   }
 });

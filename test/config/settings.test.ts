@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readSettings } from '../../src/config/settings';
+import { homeDirectory, readSettings } from '../../src/config/settings';
 
 describe('readSettings', () => {
   it('defaults to ~/.ecr, cache on, storage not ignored, level info', () => {
@@ -10,6 +10,7 @@ describe('readSettings', () => {
       cacheDisabled: false,
       ignoreCredsStorage: false,
       logLevel: 'info',
+      notices: [],
     });
   });
   it('reads the AWS_ECR_* variables', () => {
@@ -17,7 +18,14 @@ describe('readSettings', () => {
       { AWS_ECR_CACHE_DIR: '/var/cache/ecr', AWS_ECR_DISABLE_CACHE: '1', AWS_ECR_IGNORE_CREDS_STORAGE: 'TRUE', AWS_ECR_LOG_LEVEL: 'trace' },
       '/home/u',
     );
-    assert.deepEqual(settings, { cacheDir: '/var/cache/ecr', logDir: '/var/cache/ecr/log', cacheDisabled: true, ignoreCredsStorage: true, logLevel: 'trace' });
+    assert.deepEqual(settings, {
+      cacheDir: '/var/cache/ecr',
+      logDir: '/var/cache/ecr/log',
+      cacheDisabled: true,
+      ignoreCredsStorage: true,
+      logLevel: 'trace',
+      notices: [],
+    });
   });
   it('treats empty values as unset and unknown levels as info', () => {
     const settings = readSettings({ AWS_ECR_CACHE_DIR: '', AWS_ECR_DISABLE_CACHE: '', AWS_ECR_IGNORE_CREDS_STORAGE: 'yes', AWS_ECR_LOG_LEVEL: 'loud' }, '/h');
@@ -29,5 +37,47 @@ describe('readSettings', () => {
   it('AWS_ECR_ROLE_ARN: the kubelet role for service account tokens whose annotations name none', () => {
     assert.equal(readSettings({ AWS_ECR_ROLE_ARN: ' arn:aws:iam::111122223333:role/pull ' }, '/h').podRoleArn, 'arn:aws:iam::111122223333:role/pull');
     assert.equal(readSettings({ AWS_ECR_ROLE_ARN: '  ' }, '/h').podRoleArn, undefined);
+  });
+
+  it('refuses a relative AWS_ECR_CACHE_DIR: no cache, no log, and one line saying why', () => {
+    for (const relative of ['cache', './cache', '~/.ecr', '.ecr']) {
+      const settings = readSettings({ AWS_ECR_CACHE_DIR: relative }, '/home/u');
+      assert.equal(settings.cacheDisabled, true, relative);
+      assert.equal(settings.cacheDir, undefined, relative);
+      assert.equal(settings.logDir, undefined, relative);
+      assert.deepEqual(settings.notices, [`AWS_ECR_CACHE_DIR must be an absolute path, not ${JSON.stringify(relative)}: running without a cache or log`]);
+    }
+  });
+
+  it('without a home works in AWS_ECR_CACHE_DIR, silently', () => {
+    const settings = readSettings({ AWS_ECR_CACHE_DIR: '/var/lib/ecr' }, undefined);
+    assert.deepEqual([settings.cacheDisabled, settings.cacheDir, settings.logDir, settings.notices], [false, '/var/lib/ecr', '/var/lib/ecr/log', []]);
+  });
+
+  it('without a home or AWS_ECR_CACHE_DIR runs uncached and says how to fix it', () => {
+    const settings = readSettings({}, undefined);
+    assert.deepEqual([settings.cacheDisabled, settings.cacheDir, settings.logDir], [true, undefined, undefined]);
+    assert.equal(settings.notices.length, 1);
+    assert.match(settings.notices[0] ?? '', /^no home directory .*running without a cache or log; set AWS_ECR_CACHE_DIR to an absolute path$/);
+  });
+
+  it('never keeps ~/.ecr under a relative HOME', () => {
+    const settings = readSettings({}, 'home');
+    assert.equal(settings.cacheDir, undefined);
+    assert.match(settings.notices[0] ?? '', /^HOME is not an absolute path \("home"\)/);
+  });
+});
+
+describe('homeDirectory', () => {
+  const noPasswd = (): undefined => undefined;
+  it('is HOME when set, without asking the passwd database', () => {
+    assert.equal(homeDirectory({ HOME: '/home/u' }, () => assert.fail('passwd looked up')), '/home/u');
+  });
+  it('falls back to USERPROFILE, then the passwd entry, as the AWS SDK does', () => {
+    assert.equal(homeDirectory({ HOME: '', USERPROFILE: '/profile' }, noPasswd), '/profile');
+    assert.equal(homeDirectory({}, () => '/from/passwd'), '/from/passwd');
+  });
+  it('is undefined for a user with neither HOME nor a passwd entry', () => {
+    assert.equal(homeDirectory({ HOME: ' ' }, noPasswd), undefined);
   });
 });

@@ -108,7 +108,7 @@ describe('no credentials anywhere: one line naming what was tried, in a bounded 
     const result = await world.get(home.env({ AWS_PROFILE: 'p' }));
     const cause = assertOneLineFailure(result, /credentials/);
     assert.match(cause, /profile "p" in .* \(its credential_process exited with status 3: run it by hand to see why\)/);
-    const log = readFileSync(join(home.home, '.ecr', 'log', 'ecr-login.log'), 'utf8');
+    const log = readFileSync(join(home.home, '.ecr', 'log', 'ecr-login.jsonl'), 'utf8');
     for (const word of ['hunter2secret', 'corp session expired']) {
       assert.equal((result.stdout + result.stderr + log).includes(word), false, `"${word}" is not repeated anywhere`);
     }

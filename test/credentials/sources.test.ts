@@ -164,7 +164,7 @@ describe('credential sources, end to end', () => {
     );
     assert.match(first.keyId, /^ASIASTSASSUMEDENVROLE/);
     assert.equal(world.sts.calls[stsBefore]?.identity, 'AKIDENVALPHA', 'AssumeRole signed with the environment keys');
-    const log = readFileSync(join(home.home, '.ecr', 'log', 'ecr-login.log'), 'utf8');
+    const log = readFileSync(join(home.home, '.ecr', 'log', 'ecr-login.jsonl'), 'utf8');
     const warning = log.split('\n').find((line) => line.includes('Multiple credential sources detected'));
     assert.ok(warning, 'the SDK warning reached the log');
     assert.equal((JSON.parse(warning) as { level: number }).level, 40);
@@ -366,7 +366,7 @@ describe('secrets of every source stay out of the log, even at trace level', () 
       assertServed(result, host);
       results.push(result);
     }
-    const logText = readFileSync(join(home.home, '.ecr', 'log', 'ecr-login.log'), 'utf8');
+    const logText = readFileSync(join(home.home, '.ecr', 'log', 'ecr-login.jsonl'), 'utf8');
     assert.match(logText, /"level":10|"level":20/, 'the runs logged at their most verbose levels');
     assert.match(logText, /"from":"aws-sdk"/, 'the SDK tracing reached the log');
     // Every credential any emulator ever issued (the container and metadata ones are reused while valid).

@@ -22,6 +22,13 @@ describe('readBoundedInput', () => {
   it('reads an empty stream as empty', async () => {
     assert.equal((await readBoundedInput(Readable.from([]))).length, 0);
   });
+
+  it('gives up on a stream that is never closed, after the time limit', async () => {
+    const stream = new PassThrough();
+    stream.write('public.ecr.aws');
+    await assert.rejects(readBoundedInput(stream, MAX_INPUT_BYTES, 100), (error: unknown) => error instanceof InputError && error.message === 'stdin was not closed within 0.1 s: a client writes its payload and closes stdin');
+    assert.equal(stream.destroyed, true);
+  });
 });
 
 describe('decodeText', () => {
