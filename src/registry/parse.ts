@@ -86,7 +86,8 @@ export function parseRegistry(serverUrl: string): EcrRegistry | undefined {
   const host = hostOf(serverUrl);
   if (host === undefined) return undefined;
 
-  const publicDualStack = PUBLIC_HOSTS[host];
+  // Own keys only: `constructor` and `__proto__` are keys of every object, and no registry.
+  const publicDualStack = Object.hasOwn(PUBLIC_HOSTS, host) ? PUBLIC_HOSTS[host] : undefined;
   if (publicDualStack !== undefined) return { kind: 'public', host, dualStack: publicDualStack };
 
   const match = PRIVATE_HOST.exec(host);

@@ -22,7 +22,8 @@ it('parseRegistry answers as the reference model of section 2, for every generat
     fc.property(serverUrl, (url) => {
       assert.deepEqual(parseRegistry(url), modelRegistry(url), JSON.stringify(url));
     }),
-    { seed: TEST_SEED, numRuns: RUNS },
+    // Found by this property with a random seed: the names every object has were ECR Public.
+    { seed: TEST_SEED, numRuns: RUNS, examples: [['__proto__'], ['constructor'], ['https://Constructor:443/v2/']] },
   );
   t.diagnostic(seedNote(RUNS, 'parseRegistry against the reference model'));
 });
