@@ -138,3 +138,88 @@ export const serverUrl: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.string({ maxLength: 60 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }) },
 );
+
+/** Any JSON value a payload's field might hold instead of the string it should. */
+const strayJson = fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), fc.double(), fc.string({ maxLength: 8 }), fc.array(fc.string({ maxLength: 4 }), { maxLength: 2 }), fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 }), { maxKeys: 2 }));
+
+/** The marker of every secret a client hands over on stdin (`store`'s Secret, a pod's token): never repeated. */
+export const STDIN_SECRET_CANARY = 'Sk9canary';
+
+/** `store`'s stdin: Docker's credentials JSON, its fields of every type, and what is not JSON at all. */
+export const storePayload: fc.Arbitrary<string> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc
+      .record(
+        {
+          ServerURL: fc.oneof({ weight: 3, arbitrary: serverUrl }, { weight: 1, arbitrary: strayJson }),
+          Username: fc.oneof({ weight: 3, arbitrary: fc.constantFrom('AWS', 'user', '', ' ') }, { weight: 1, arbitrary: strayJson }),
+          Secret: fc.oneof(fc.constant(`${STDIN_SECRET_CANARY}-store`), strayJson),
+        },
+        { requiredKeys: [] },
+      )
+      .map((payload) => JSON.stringify(payload)),
+  },
+  { weight: 1, arbitrary: fc.json() },
+  { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+);
+
+const base64url = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+
+/** A pod's service account token: a JWT with or without the claims that name it, or something that is not a JWT. */
+export const serviceAccountToken: fc.Arbitrary<unknown> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc
+      .record(
+        {
+          iss: fc.oneof(fc.constantFrom('https://oidc.eks.eu-west-1.amazonaws.com/id/ONE', 'https://kubernetes.default.svc'), strayJson),
+          sub: fc.oneof(fc.constantFrom('system:serviceaccount:team:app', 'system:serviceaccount:kube-system:x', 'weird sub/ject'), fc.string({ maxLength: 80 }), strayJson),
+          jti: fc.constant(STDIN_SECRET_CANARY),
+        },
+        { requiredKeys: ['jti'] },
+      )
+      .map((claims) => [base64url({ alg: 'RS256' }), base64url(claims), base64url(`${STDIN_SECRET_CANARY}-signature`)].join('.')),
+  },
+  { weight: 1, arbitrary: fc.constantFrom('', `${STDIN_SECRET_CANARY}`, `a.${STDIN_SECRET_CANARY}.c`, `${base64url('{}')}.${base64url('[1]')}.${STDIN_SECRET_CANARY}`) },
+  { weight: 1, arbitrary: strayJson },
+);
+
+const ROLE_ARNS = ['arn:aws:iam::111122223333:role/pull', 'arn:aws-cn:iam::111122223333:role/path/pull', 'arn:aws:iam::1111:role/short', 'not an arn', ''];
+
+const API_VERSION = fc.constantFrom('credentialprovider.kubelet.k8s.io/v1', 'credentialprovider.kubelet.k8s.io/v1beta1', 'credentialprovider.kubelet.k8s.io/v1alpha1');
+const image = fc
+  .tuple(fc.oneof(ecrHost, nearEcrHost, decorated(ecrHost)), fc.constantFrom('', ':443', ':5000', ':0', ':99999'), fc.constantFrom('/team/app:1.0', '/app@sha256:' + 'a'.repeat(64), '', '/x'))
+  .map((parts) => parts.join(''));
+
+/** What the kubelet writes on stdin: a CredentialProviderRequest of every version, each field right or wrong. */
+export const kubeletRequest: fc.Arbitrary<string> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc
+      .record({ apiVersion: API_VERSION, kind: fc.constant('CredentialProviderRequest'), image: fc.oneof(ecrHost.map((host) => `${host}/team/app:1.0`), image) })
+      .map((request) => JSON.stringify(request)),
+  },
+  {
+    weight: 6,
+    arbitrary: fc
+      .record(
+        {
+          apiVersion: fc.oneof({ weight: 4, arbitrary: API_VERSION }, { weight: 1, arbitrary: fc.oneof(fc.constantFrom('credentialprovider.kubelet.k8s.io/v2', 'v1'), strayJson) }),
+          kind: fc.oneof({ weight: 6, arbitrary: fc.constant('CredentialProviderRequest') }, { weight: 1, arbitrary: strayJson }),
+          image: fc.oneof({ weight: 3, arbitrary: image }, { weight: 1, arbitrary: fc.oneof(serverUrl, strayJson) }),
+          serviceAccountToken,
+          serviceAccountAnnotations: fc.oneof(
+            fc.record({ 'eks.amazonaws.com/ecr-role-arn': fc.constantFrom(...ROLE_ARNS) }),
+            fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 }), { maxKeys: 2 }),
+            strayJson,
+          ),
+          unknownField: strayJson,
+        },
+        { requiredKeys: [] },
+      )
+      .map((request) => JSON.stringify(request)),
+  },
+  { weight: 1, arbitrary: fc.json() },
+  { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+);

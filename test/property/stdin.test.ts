@@ -1,0 +1,243 @@
+/**
+ * Every verb's stdin, generated, through the verbs themselves (no process around them): the
+ * bytes a client writes, decoded as the helper decodes them, then `get`, `store`, `erase` and
+ * `get-credentials`. For each: no throw, one line at most on error, the answer class of the spec
+ * (for `get`, the reference model's), and no secret a client handed over repeated anywhere.
+ */
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { after, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { decodeText, InputError, readBoundedInput } from '../../src/protocol/input';
+import { parseRegistry } from '../../src/registry/parse';
+import { getCredentials } from '../../src/verbs/get-credentials';
+import { get } from '../../src/verbs/get';
+import { erase, store } from '../../src/verbs/store';
+import { makeTempHome } from '../support/helper-process';
+import { seedNote, TEST_SEED } from '../support/seed';
+import { modelRegistry } from './ecr-host-model';
+import { kubeletRequest, serverUrl, STDIN_SECRET_CANARY, storePayload } from './generators';
+import { secretFor, verbWorld } from './verb-context';
+
+const { home, cleanup } = makeTempHome('ecr-login-property-');
+after(cleanup);
+
+const NOT_FOUND = 'credentials not found in native keychain\n';
+const ONE_LINE = /^[^\n]+\n$/;
+const TERMINAL_LINE = /^docker-credential-ecr-login: [^\n]+\n$/;
+
+function assertNoCanary(...texts: Array<string | undefined>): void {
+  for (const text of texts) assert.equal(text?.includes(STDIN_SECRET_CANARY) ?? false, false, `a secret from stdin repeated: ${text}`);
+}
+
+describe('the bytes on stdin', () => {
+  it('decodeText takes exactly the UTF-8 text without control characters, and refuses the rest with an InputError', (t) => {
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 64 }),
+      fc.string({ unit: 'binary', maxLength: 40 }).map((text) => new Uint8Array(Buffer.from(text))),
+      fc.tuple(fc.string({ maxLength: 20 }), fc.constantFrom('\u0000', '\u0007', '\u001b', '\u007f', '\ufeff', '\n', '\t', '\r', '\u0085'), fc.string({ maxLength: 20 })).map(
+        ([before, control, rest]) => new Uint8Array(Buffer.from(before + control + rest)),
+      ),
+    );
+    fc.assert(
+      fc.property(bytes, (array) => {
+        const buffer = Buffer.from(array);
+        const asText = buffer.toString('utf8');
+        const isText = Buffer.from(asText, 'utf8').equals(buffer) && !/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(asText);
+        let decoded: string | undefined;
+        try {
+          decoded = decodeText(buffer);
+        } catch (error) {
+          assert.ok(error instanceof InputError, String(error));
+          assert.match(error.message, /^invalid input: stdin (is not UTF-8 text|holds control characters, not text)$/);
+        }
+        // The decoder drops one leading byte order mark, as UTF-8 readers do.
+        assert.equal(decoded, isText ? asText.replace(/^\ufeff/, '') : undefined);
+      }),
+      { seed: TEST_SEED, numRuns: 2000 },
+    );
+    t.diagnostic(seedNote(2000, 'decodeText'));
+  });
+
+  it('readBoundedInput returns the whole input up to the limit, and refuses one byte more, however it is cut', async (t) => {
+    const chunked = fc.tuple(fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { maxLength: 12 }), fc.integer({ min: 0, max: 2000 }));
+    await fc.assert(
+      fc.asyncProperty(chunked, async ([chunks, limit]) => {
+        const whole = Buffer.concat(chunks.map((chunk) => Buffer.from(chunk)));
+        const read = readBoundedInput(Readable.from(chunks.map((chunk) => Buffer.from(chunk))), limit, 60_000);
+        if (whole.length <= limit) assert.deepEqual(await read, whole);
+        else await assert.rejects(read, (error: unknown) => error instanceof InputError && /^input too large: more than \d+ bytes on stdin$/.test(error.message));
+      }),
+      { seed: TEST_SEED, numRuns: 500 },
+    );
+    t.diagnostic(seedNote(500, 'readBoundedInput'));
+  });
+});
+
+describe('get', () => {
+  it('answers as the reference model says: a token for an ECR host, Docker\'s "not found" for any other', async (t) => {
+    await fc.assert(
+      fc.asyncProperty(serverUrl, async (input) => {
+        const world = verbWorld(home, 'token');
+        const outcome = await get(input, world.context);
+        const expected = modelRegistry(input.trim());
+        if (input.trim() === '') {
+          assert.deepEqual(outcome, { exitCode: 1, stdout: 'no credentials server URL\n' });
+        } else if (expected === undefined) {
+          assert.equal(outcome.exitCode, 1);
+          assert.equal(outcome.stdout, NOT_FOUND);
+          if (outcome.stderr !== undefined) assert.match(outcome.stderr, TERMINAL_LINE);
+          assert.deepEqual(world.asked, [], 'no token asked for');
+        } else {
+          assert.deepEqual(world.asked, [expected]);
+          assert.equal(outcome.exitCode, 0);
+          assert.equal(outcome.stdout, `${JSON.stringify({ ServerURL: input.trim(), Username: 'AWS', Secret: secretFor(expected) })}\n`);
+        }
+      }),
+      { seed: TEST_SEED, numRuns: 2000 },
+    );
+    t.diagnostic(seedNote(2000, 'get with AWS answering'));
+  });
+
+  it('when AWS fails: one line naming the host for a private registry, "not found" for ECR Public and the rest', async (t) => {
+    await fc.assert(
+      fc.asyncProperty(serverUrl, async (input) => {
+        const outcome = await get(input, verbWorld(home, 'failure').context);
+        const expected = modelRegistry(input.trim());
+        assert.equal(outcome.exitCode, 1);
+        assert.match(outcome.stdout, ONE_LINE);
+        if (outcome.stderr !== undefined) assert.match(outcome.stderr, TERMINAL_LINE);
+        if (expected?.kind === 'private') {
+          assert.equal(outcome.stdout, `cannot get an ECR token for ${expected.host}: ThrottlingException: Rate exceeded\n`);
+          assert.equal(outcome.stderr, `docker-credential-ecr-login: ${outcome.stdout}`);
+        } else if (input.trim() !== '') {
+          assert.equal(outcome.stdout, NOT_FOUND);
+        }
+      }),
+      { seed: TEST_SEED, numRuns: 1000 },
+    );
+    t.diagnostic(seedNote(1000, 'get with AWS failing'));
+  });
+});
+
+describe('store and erase', () => {
+  /** Section 1's table: what a payload must hold for `store` to succeed. */
+  function storeSucceeds(text: string, ignoreCredsStorage: boolean): boolean {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return false;
+    const { ServerURL: url, Username: username } = payload as Record<string, unknown>;
+    if (typeof url !== 'string' || url.trim() === '' || typeof username !== 'string' || username === '') return false;
+    return ignoreCredsStorage || modelRegistry(url.trim()) !== undefined;
+  }
+
+  for (const ignoreCredsStorage of [false, true]) {
+    it(`store${ignoreCredsStorage ? ' with AWS_ECR_IGNORE_CREDS_STORAGE=true' : ''}: succeeds with nothing printed exactly as section 1 says, else one line; the Secret is never repeated`, (t) => {
+      const env = ignoreCredsStorage ? { AWS_ECR_IGNORE_CREDS_STORAGE: 'true' } : {};
+      fc.assert(
+        fc.property(storePayload, (text) => {
+          const outcome = store(text, verbWorld(home, 'token', env).context);
+          if (storeSucceeds(text, ignoreCredsStorage)) {
+            assert.deepEqual(outcome, { exitCode: 0, stdout: '' }, text);
+          } else {
+            assert.equal(outcome.exitCode, 1, text);
+            assert.match(outcome.stdout, /^(invalid credentials payload: [^\n]+|no credentials server URL|no credentials username|not implemented)\n$/);
+          }
+          assertNoCanary(outcome.stdout, outcome.stderr);
+        }),
+        { seed: TEST_SEED, numRuns: 1000 },
+      );
+      t.diagnostic(seedNote(1000, 'store'));
+    });
+  }
+
+  it('erase: succeeds for an ECR host, "not implemented" for another, "no credentials server URL" for nothing', (t) => {
+    fc.assert(
+      fc.property(serverUrl, (input) => {
+        const outcome = erase(input, verbWorld(home, 'token').context);
+        const trimmed = input.trim();
+        if (trimmed === '') assert.deepEqual(outcome, { exitCode: 1, stdout: 'no credentials server URL\n' });
+        else if (modelRegistry(trimmed) !== undefined) assert.deepEqual(outcome, { exitCode: 0, stdout: '' });
+        else assert.deepEqual(outcome, { exitCode: 1, stdout: 'not implemented\n' });
+      }),
+      { seed: TEST_SEED, numRuns: 1000 },
+    );
+    t.diagnostic(seedNote(1000, 'erase'));
+  });
+});
+
+describe('get-credentials', () => {
+  const API_VERSIONS = ['credentialprovider.kubelet.k8s.io/v1', 'credentialprovider.kubelet.k8s.io/v1beta1', 'credentialprovider.kubelet.k8s.io/v1alpha1'];
+
+  /**
+   * Section 8: the registry is the image's text before its first `/`, a host of section 2 with an
+   * optional port. Served for certain when it is a domain as image references write it
+   * (distribution's reference grammar: dot-separated labels of letters and digits with inner
+   * hyphens, an optional numeric port); the kubelet refuses other images before it asks, so
+   * what is done with those (a region label ending in `-`, say) is not asserted either way.
+   */
+  function isImageDomain(text: string): boolean {
+    const [host = '', port, ...more] = text.split(':');
+    const alphanumeric = (char: string): boolean => /^[A-Za-z0-9]$/.test(char);
+    const isLabel = (label: string): boolean =>
+      label !== '' && alphanumeric(label.charAt(0)) && alphanumeric(label.charAt(label.length - 1)) && [...label].every((char) => alphanumeric(char) || char === '-');
+    return more.length === 0 && host.split('.').every(isLabel) && (port === undefined || /^[0-9]+$/.test(port));
+  }
+
+  /** A request that is right in every field and asks for no pod identity: then only its image decides. */
+  function plainRequest(text: string): { image: string; apiVersion: string } | undefined {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    const request = value as Record<string, unknown>;
+    const { apiVersion, kind, image, serviceAccountToken: token, serviceAccountAnnotations: annotations } = request;
+    if (typeof apiVersion !== 'string' || !API_VERSIONS.includes(apiVersion) || kind !== 'CredentialProviderRequest') return undefined;
+    if (typeof image !== 'string' || image.trim() === '' || !(token === undefined || token === null || token === '')) return undefined;
+    if (!(annotations === undefined || annotations === null || (typeof annotations === 'object' && !Array.isArray(annotations) && Object.keys(annotations).length === 0))) return undefined;
+    return { image: image.trim(), apiVersion };
+  }
+
+  it('the response the kubelet decodes, keyed by the image\'s registry as written, or one line on stderr and nothing on stdout', async (t) => {
+    let served = 0;
+    await fc.assert(
+      fc.asyncProperty(kubeletRequest, async (text) => {
+        const world = verbWorld(home, 'token');
+        const outcome = await getCredentials(() => Promise.resolve(text), world.context);
+        assertNoCanary(outcome.stdout, outcome.stderr);
+        const plain = plainRequest(text);
+        const registryText = plain?.image.split('/', 1)[0] ?? '';
+        const mustServe = plain !== undefined && isImageDomain(registryText) && modelRegistry(registryText) !== undefined;
+        if (outcome.exitCode === 1) {
+          assert.equal(outcome.stdout, '');
+          assert.match(outcome.stderr ?? '', TERMINAL_LINE);
+          assert.equal(mustServe, false, `refused: ${text} → ${outcome.stderr}`);
+          return;
+        }
+        served += 1;
+        const response = JSON.parse(outcome.stdout) as { apiVersion: string; kind: string; cacheKeyType: string; cacheDuration: string; auth: Record<string, { username: string; password: string }> };
+        const [key, ...others] = Object.keys(response.auth);
+        const registry = parseRegistry(key ?? '');
+        assert.ok(key !== undefined && others.length === 0 && registry !== undefined, outcome.stdout);
+        assert.equal(JSON.parse(text).image.trim().split('/', 1)[0], key);
+        assert.ok(modelRegistry(key) !== undefined && /^[^?#@\\\s]+$/.test(key), `served for a registry that is no host of section 2: ${key}`);
+        assert.deepEqual(response.auth[key], { username: 'AWS', password: secretFor(registry) });
+        assert.equal(response.apiVersion, JSON.parse(text).apiVersion);
+        assert.equal(response.kind, 'CredentialProviderResponse');
+        assert.equal(response.cacheKeyType, 'Registry');
+        assert.match(response.cacheDuration, /^(\d+h)?(\d+m)?\d+s$/);
+        assert.match(outcome.stdout, ONE_LINE);
+      }),
+      { seed: TEST_SEED, numRuns: 2000 },
+    );
+    t.diagnostic(`${seedNote(2000, 'get-credentials')}: ${served} served`);
+    assert.ok(served > 100, 'the generator reaches the success path');
+  });
+});
