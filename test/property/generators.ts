@@ -96,10 +96,13 @@ const MUTATIONS: readonly Mutation[] = [
   },
 ];
 
-/** A host changed in one way (or two) that may or may not leave it in the grammar. */
-export const nearEcrHost = fc
-  .tuple(ecrHost, fc.array(fc.tuple(fc.nat(MUTATIONS.length - 1), fc.nat(200), fc.nat(100)), { minLength: 1, maxLength: 2 }))
-  .map(([host, steps]) => steps.reduce((mutated, [mutation, at, pick]) => (MUTATIONS[mutation] as Mutation)(mutated, at, pick), host));
+/** Each host changed in one way (or two) that may or may not leave it in the grammar. */
+export const nearMissesOf = (hosts: fc.Arbitrary<string>): fc.Arbitrary<string> =>
+  fc
+    .tuple(hosts, fc.array(fc.tuple(fc.nat(MUTATIONS.length - 1), fc.nat(200), fc.nat(100)), { minLength: 1, maxLength: 2 }))
+    .map(([host, steps]) => steps.reduce((mutated, [mutation, at, pick]) => (MUTATIONS[mutation] as Mutation)(mutated, at, pick), host));
+
+export const nearEcrHost = nearMissesOf(ecrHost);
 
 /** The marker every generated password holds: it must never be repeated anywhere. */
 export const PASSWORD_CANARY = 'Pw9canary';
@@ -188,26 +191,39 @@ export const serviceAccountToken: fc.Arbitrary<unknown> = fc.oneof(
 const ROLE_ARNS = ['arn:aws:iam::111122223333:role/pull', 'arn:aws-cn:iam::111122223333:role/path/pull', 'arn:aws:iam::1111:role/short', 'not an arn', ''];
 
 const API_VERSION = fc.constantFrom('credentialprovider.kubelet.k8s.io/v1', 'credentialprovider.kubelet.k8s.io/v1beta1', 'credentialprovider.kubelet.k8s.io/v1alpha1');
-const image = fc
-  .tuple(fc.oneof(ecrHost, nearEcrHost, decorated(ecrHost)), fc.constantFrom('', ':443', ':5000', ':0', ':99999'), fc.constantFrom('/team/app:1.0', '/app@sha256:' + 'a'.repeat(64), '', '/x'))
-  .map((parts) => parts.join(''));
+const imageOf = (hosts: fc.Arbitrary<string>): fc.Arbitrary<string> =>
+  fc
+    .tuple(fc.oneof(hosts, nearMissesOf(hosts), decorated(hosts)), fc.constantFrom('', ':443', ':5000', ':0', ':99999'), fc.constantFrom('/team/app:1.0', '/app@sha256:' + 'a'.repeat(64), '', '/x'))
+    .map((parts) => parts.join(''));
 
-/** What the kubelet writes on stdin: a CredentialProviderRequest of every version, each field right or wrong. */
-export const kubeletRequest: fc.Arbitrary<string> = fc.oneof(
-  {
-    weight: 6,
-    arbitrary: fc
-      .record({ apiVersion: API_VERSION, kind: fc.constant('CredentialProviderRequest'), image: fc.oneof(ecrHost.map((host) => `${host}/team/app:1.0`), image) })
-      .map((request) => JSON.stringify(request)),
-  },
-  {
-    weight: 6,
-    arbitrary: fc
-      .record(
+/**
+ * What the kubelet writes on stdin: a CredentialProviderRequest of every version, each field
+ * right or wrong, for images in the registries `hosts`: plain requests, pods' requests with a
+ * service account token and a role, and requests with anything in any field.
+ */
+export const kubeletRequestOf = (hosts: fc.Arbitrary<string>): fc.Arbitrary<string> =>
+  fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.record({ apiVersion: API_VERSION, kind: fc.constant('CredentialProviderRequest'), image: fc.oneof(hosts.map((host) => `${host}/team/app:1.0`), imageOf(hosts)) }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        apiVersion: fc.constant('credentialprovider.kubelet.k8s.io/v1'),
+        kind: fc.constant('CredentialProviderRequest'),
+        image: hosts.map((host) => `${host}/team/app:1.0`),
+        serviceAccountToken,
+        serviceAccountAnnotations: fc.record({ 'eks.amazonaws.com/ecr-role-arn': fc.constantFrom(...ROLE_ARNS) }),
+      }),
+    },
+    {
+      weight: 6,
+      arbitrary: fc.record(
         {
           apiVersion: fc.oneof({ weight: 4, arbitrary: API_VERSION }, { weight: 1, arbitrary: fc.oneof(fc.constantFrom('credentialprovider.kubelet.k8s.io/v2', 'v1'), strayJson) }),
           kind: fc.oneof({ weight: 6, arbitrary: fc.constant('CredentialProviderRequest') }, { weight: 1, arbitrary: strayJson }),
-          image: fc.oneof({ weight: 3, arbitrary: image }, { weight: 1, arbitrary: fc.oneof(serverUrl, strayJson) }),
+          image: fc.oneof({ weight: 3, arbitrary: imageOf(hosts) }, { weight: 1, arbitrary: fc.oneof(serverUrl, strayJson) }),
           serviceAccountToken,
           serviceAccountAnnotations: fc.oneof(
             fc.record({ 'eks.amazonaws.com/ecr-role-arn': fc.constantFrom(...ROLE_ARNS) }),
@@ -217,9 +233,12 @@ export const kubeletRequest: fc.Arbitrary<string> = fc.oneof(
           unknownField: strayJson,
         },
         { requiredKeys: [] },
-      )
-      .map((request) => JSON.stringify(request)),
-  },
+      ),
+    },
+  ).map((request) => JSON.stringify(request));
+
+export const kubeletRequest: fc.Arbitrary<string> = fc.oneof(
+  { weight: 10, arbitrary: kubeletRequestOf(ecrHost) },
   { weight: 1, arbitrary: fc.json() },
   { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
 );

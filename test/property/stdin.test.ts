@@ -9,7 +9,6 @@ import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { decodeText, InputError, readBoundedInput } from '../../src/protocol/input';
-import { parseRegistry } from '../../src/registry/parse';
 import { getCredentials } from '../../src/verbs/get-credentials';
 import { get } from '../../src/verbs/get';
 import { erase, store } from '../../src/verbs/store';
@@ -17,6 +16,7 @@ import { makeTempHome } from '../support/helper-process';
 import { seedNote, TEST_SEED } from '../support/seed';
 import { modelRegistry } from './ecr-host-model';
 import { kubeletRequest, serverUrl, STDIN_SECRET_CANARY, storePayload } from './generators';
+import { assertKubeletAnswer } from './kubelet-model';
 import { secretFor, verbWorld } from './verb-context';
 
 const { home, cleanup } = makeTempHome('ecr-login-property-');
@@ -171,69 +171,13 @@ describe('store and erase', () => {
 });
 
 describe('get-credentials', () => {
-  const API_VERSIONS = ['credentialprovider.kubelet.k8s.io/v1', 'credentialprovider.kubelet.k8s.io/v1beta1', 'credentialprovider.kubelet.k8s.io/v1alpha1'];
-
-  /**
-   * Section 8: the registry is the image's text before its first `/`, a host of section 2 with an
-   * optional port. Served for certain when it is a domain as image references write it
-   * (distribution's reference grammar: dot-separated labels of letters and digits with inner
-   * hyphens, an optional numeric port); the kubelet refuses other images before it asks, so
-   * what is done with those (a region label ending in `-`, say) is not asserted either way.
-   */
-  function isImageDomain(text: string): boolean {
-    const [host = '', port, ...more] = text.split(':');
-    const alphanumeric = (char: string): boolean => /^[A-Za-z0-9]$/.test(char);
-    const isLabel = (label: string): boolean =>
-      label !== '' && alphanumeric(label.charAt(0)) && alphanumeric(label.charAt(label.length - 1)) && [...label].every((char) => alphanumeric(char) || char === '-');
-    return more.length === 0 && host.split('.').every(isLabel) && (port === undefined || /^[0-9]+$/.test(port));
-  }
-
-  /** A request that is right in every field and asks for no pod identity: then only its image decides. */
-  function plainRequest(text: string): { image: string; apiVersion: string } | undefined {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return undefined;
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-    const request = value as Record<string, unknown>;
-    const { apiVersion, kind, image, serviceAccountToken: token, serviceAccountAnnotations: annotations } = request;
-    if (typeof apiVersion !== 'string' || !API_VERSIONS.includes(apiVersion) || kind !== 'CredentialProviderRequest') return undefined;
-    if (typeof image !== 'string' || image.trim() === '' || !(token === undefined || token === null || token === '')) return undefined;
-    if (!(annotations === undefined || annotations === null || (typeof annotations === 'object' && !Array.isArray(annotations) && Object.keys(annotations).length === 0))) return undefined;
-    return { image: image.trim(), apiVersion };
-  }
-
   it('the response the kubelet decodes, keyed by the image\'s registry as written, or one line on stderr and nothing on stdout', async (t) => {
     let served = 0;
     await fc.assert(
       fc.asyncProperty(kubeletRequest, async (text) => {
-        const world = verbWorld(home, 'token');
-        const outcome = await getCredentials(() => Promise.resolve(text), world.context);
+        const outcome = await getCredentials(() => Promise.resolve(text), verbWorld(home, 'token').context);
         assertNoCanary(outcome.stdout, outcome.stderr);
-        const plain = plainRequest(text);
-        const registryText = plain?.image.split('/', 1)[0] ?? '';
-        const mustServe = plain !== undefined && isImageDomain(registryText) && modelRegistry(registryText) !== undefined;
-        if (outcome.exitCode === 1) {
-          assert.equal(outcome.stdout, '');
-          assert.match(outcome.stderr ?? '', TERMINAL_LINE);
-          assert.equal(mustServe, false, `refused: ${text} → ${outcome.stderr}`);
-          return;
-        }
-        served += 1;
-        const response = JSON.parse(outcome.stdout) as { apiVersion: string; kind: string; cacheKeyType: string; cacheDuration: string; auth: Record<string, { username: string; password: string }> };
-        const [key, ...others] = Object.keys(response.auth);
-        const registry = parseRegistry(key ?? '');
-        assert.ok(key !== undefined && others.length === 0 && registry !== undefined, outcome.stdout);
-        assert.equal(JSON.parse(text).image.trim().split('/', 1)[0], key);
-        assert.ok(modelRegistry(key) !== undefined && /^[^?#@\\\s]+$/.test(key), `served for a registry that is no host of section 2: ${key}`);
-        assert.deepEqual(response.auth[key], { username: 'AWS', password: secretFor(registry) });
-        assert.equal(response.apiVersion, JSON.parse(text).apiVersion);
-        assert.equal(response.kind, 'CredentialProviderResponse');
-        assert.equal(response.cacheKeyType, 'Registry');
-        assert.match(response.cacheDuration, /^(\d+h)?(\d+m)?\d+s$/);
-        assert.match(outcome.stdout, ONE_LINE);
+        if (assertKubeletAnswer(text, outcome, (registry, password) => password === secretFor(registry))) served += 1;
       }),
       { seed: TEST_SEED, numRuns: 2000 },
     );

@@ -17,7 +17,7 @@ export interface VerbWorld {
 }
 
 /** The secret the stand-in for AWS answers for a registry: it names the registry it was minted for. */
-export const secretFor = (registry: EcrRegistry): string => `secret-of-${registry.host}`;
+export const secretFor = (registry: { readonly host: string }): string => `secret-of-${registry.host}`;
 
 const HOUR_MS = 60 * 60 * 1000;
 
