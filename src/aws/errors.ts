@@ -37,7 +37,8 @@ export function explainAwsFailure(error: unknown, context: FailureContext): stri
   const code = errorCode(error);
   if (NETWORK_CODES.has(code) || error.name === 'TimeoutError') {
     const where = context.endpoint === undefined ? `the ${context.api} API` : `the ${context.api} API at ${context.endpoint}`;
-    return `cannot reach ${where}: ${error.name === 'TimeoutError' ? 'timed out' : code}`;
+    // The SDK names a reset or refused connection a TimeoutError too: its code says what happened.
+    return `cannot reach ${where}: ${NETWORK_CODES.has(code) && code !== 'ETIMEDOUT' ? code : 'timed out'}`;
   }
 
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
