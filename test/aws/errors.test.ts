@@ -104,6 +104,12 @@ describe('explainCredentialsFailure', () => {
       explainCredentialsFailure(refused, { sourcesTried: tried, profile: { name: 'app', kind: 'role' }, roleArn: 'arn:aws:iam::1:role/r' }),
       'cannot get AWS credentials for profile "app": cannot reach STS: ECONNREFUSED',
     );
+    // A timeout reads the same for STS, SSO and ECR, whatever code the SDK gave it.
+    const silent = Object.assign(named('TimeoutError', 'request timed out'), { code: 'ETIMEDOUT' });
+    assert.equal(
+      explainCredentialsFailure(silent, { sourcesTried: tried, profile: { name: 'app', kind: 'role' }, roleArn: 'arn:aws:iam::1:role/r' }),
+      'cannot get AWS credentials for profile "app": cannot reach STS: timed out',
+    );
   });
 
   it('credential_process: how it ended and how to see why, never its command line nor a word it printed', () => {
