@@ -46,7 +46,9 @@ export const PUBLIC_HOSTS: Readonly<Record<string, boolean>> = {
 
 const escapeDots = (domain: string): string => domain.replace(/\./g, '\\.');
 
-const REGION = '[a-z0-9][a-z0-9_-]*';
+// What the AWS SDK accepts as a region (a DNS label): up to 63 letters, digits and inner `-`.
+// A host naming any other region could only ever fail there, so it is not a registry.
+const REGION = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 export const REGION_LABEL = new RegExp(`^${REGION}$`);
 
 // `$` after the domain alternatives is what rejects `…amazonaws.com.evil.example`.
