@@ -97,8 +97,8 @@ function isPrintableAscii(char: string): boolean {
   return code > 0x20 && code < 0x7f;
 }
 
+/** A region the AWS SDK will call: a DNS label of 1 to 63 letters, digits and `-`, no `-` at either end. */
 function isRegionName(label: string): boolean {
-  const [first, ...rest] = label;
-  if (first === undefined || !(LOWER + DIGITS).includes(first)) return false;
-  return rest.every((char) => (LOWER + DIGITS + '-_').includes(char));
+  if (label.length < 1 || label.length > 63 || label.startsWith('-') || label.endsWith('-')) return false;
+  return [...label].every((char) => (LOWER + DIGITS + '-').includes(char));
 }

@@ -8,7 +8,7 @@ import { DKR_SPELLINGS, ECR_DOMAINS, PUBLIC_REGISTRY_HOSTS } from './ecr-host-mo
 const REGIONS = ['us-east-1', 'eu-west-1', 'cn-north-1', 'us-gov-west-1', 'us-iso-east-1', 'us-isob-east-1', 'eusc-de-east-1', 'il-central-1', 'ap-southeast-5'];
 
 const digits = (length: number): fc.Arbitrary<string> => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: length, maxLength: length });
-const regionName = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...REGIONS) }, { weight: 1, arbitrary: fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,15}$/) });
+const regionName = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...REGIONS) }, { weight: 1, arbitrary: fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,14}[a-z0-9])?$/) });
 
 /** A private registry host of the grammar, lowercase. */
 export const privateHost = fc
@@ -84,6 +84,8 @@ const MUTATIONS: readonly Mutation[] = [
     labels.splice(at % (labels.length + 1), 0, ['evil', 'example', 'com', 'ecr', 'dkr', 'api', 'amazonaws', '123456789012', ''][pick % 9] ?? '');
     return labels.join('.');
   },
+  // A region the grammar once took and the SDK refuses: an underscore, a hyphen at its end.
+  (host, _, pick) => host.replace(/\.dkr([.-])ecr(-fips)?\.([^.]+)\./, (_match, separator: string, fips = '', region: string) => `.dkr${separator}ecr${fips}.${pick % 2 === 0 ? region.replace('-', '_') : `${region}-`}.`),
   // One digit more or less in the account, a trailing or leading dot.
   (host) => `1${host}`,
   (host) => host.slice(1),
