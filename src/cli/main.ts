@@ -82,6 +82,9 @@ function buildProgram(choose: (entry: CommandEntry, invocation: Invocation) => v
     .description('Docker credential helper for Amazon ECR and ECR Public')
     .helpOption('-h, --help', 'show this help')
     .option('-v, --version', 'print the name and version')
+    // `-v` belongs to the program only before a command: `store --version` is a usage error, not
+    // a store that waits on a terminal's stdin.
+    .enablePositionalOptions()
     .allowExcessArguments(false)
     .exitOverride();
   program.action((options: { version?: boolean }) => {
