@@ -10,10 +10,11 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import fc from 'fast-check';
 import { FLIGHT_LIMITS, GET_DEADLINE_MS } from '../../src/service/token-service';
 import { ACCOUNT, ECS_AUTH_TOKEN, HOST, roleArn, secretOf, STATIC_KEYS, type CredentialWorld, type Home } from '../support/credential-world';
 import { HELPER_BIN, runCommand, type Env } from '../support/helper-process';
-import { seededRandom } from '../support/seed';
+import { TEST_SEED } from '../support/seed';
 import { writeSsoTokenCache } from '../support/sso-emulator';
 import { makeWebIdentityToken } from '../support/sts-emulator';
 import type { ActResult, Scene } from './drive';
@@ -135,13 +136,13 @@ async function getsInPrivateMount(scene: Scene, mount: PrivateMount, gets: numbe
  */
 async function killAtRandomMoments(scene: Scene, signal: NodeJS.Signals): Promise<ActResult> {
   scene.world.ecr.inject({ kind: 'latency', delayMs: 300 });
-  const random = seededRandom(signal === 'SIGKILL' ? 9 : 15);
-  for (let round = 0; round < KILL_ROUNDS; round += 1) {
+  const moments = fc.sample(fc.integer({ min: 0, max: 1499 }), { seed: TEST_SEED + (signal === 'SIGKILL' ? 9 : 15), numRuns: KILL_ROUNDS });
+  for (const [round, moment] of moments.entries()) {
     const host = `${ACCOUNT}.dkr.ecr.xx-${signal.toLowerCase()}-${round}.amazonaws.com`;
     const child = spawn(HELPER_BIN, ['get'], { env: scene.env, stdio: ['pipe', 'ignore', 'ignore'] });
     const ended = new Promise<void>((resolve) => child.once('close', () => resolve()));
     child.stdin.end(host);
-    await sleep(Math.floor(random() * 1500));
+    await sleep(moment);
     const signalled = Date.now();
     child.kill(signal);
     await Promise.race([ended, sleep(10_000)]);

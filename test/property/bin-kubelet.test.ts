@@ -15,7 +15,7 @@ import { runHelper } from '../support/helper-process';
 import { TEST_SEED } from '../support/seed';
 import { assertNoCanaryInLog, assertWellBehaved, RUN_BOUND_MS, runGenerated } from './bin-runs';
 import { ecrHost, kubeletRequest, kubeletRequestOf, STDIN_SECRET_CANARY } from './generators';
-import { assertKubeletAnswer } from './kubelet-model';
+import { assertKubeletAnswer } from './protocol-model';
 
 let world: CredentialWorld;
 let home: Home;

@@ -12,23 +12,11 @@ import { cleanEnv, makeTempHome, runHelper } from '../support/helper-process';
 import { assertNoCanaryInLog, assertWellBehaved, RUN_BOUND_MS, runGenerated } from './bin-runs';
 import { modelRegistry } from './ecr-host-model';
 import { serverUrl, storePayload } from './generators';
+import { storeSucceeds } from './protocol-model';
 
 const { home, cleanup } = makeTempHome('ecr-login-property-store-');
 after(cleanup);
 const env = cleanEnv(home, { AWS_ECR_LOG_LEVEL: 'trace' });
-
-/** Section 1: what `store` succeeds on; anything else is one line and exit 1. */
-function storeSucceeds(text: string): boolean {
-  let payload: unknown;
-  try {
-    payload = JSON.parse(text.trim());
-  } catch {
-    return false;
-  }
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return false;
-  const { ServerURL: url, Username: username } = payload as Record<string, unknown>;
-  return typeof url === 'string' && url.trim() !== '' && typeof username === 'string' && username !== '' && modelRegistry(url.trim()) !== undefined;
-}
 
 const run = fc.oneof(
   storePayload.map((input) => ({ verb: 'store' as const, input })),

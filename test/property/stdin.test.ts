@@ -16,7 +16,7 @@ import { makeTempHome } from '../support/helper-process';
 import { seedNote, TEST_SEED } from '../support/seed';
 import { modelRegistry } from './ecr-host-model';
 import { kubeletRequest, serverUrl, STDIN_SECRET_CANARY, storePayload } from './generators';
-import { assertKubeletAnswer } from './kubelet-model';
+import { assertKubeletAnswer, storeSucceeds } from './protocol-model';
 import { secretFor, verbWorld } from './verb-context';
 
 const { home, cleanup } = makeTempHome('ecr-login-property-');
@@ -121,20 +121,6 @@ describe('get', () => {
 });
 
 describe('store and erase', () => {
-  /** Section 1's table: what a payload must hold for `store` to succeed. */
-  function storeSucceeds(text: string, ignoreCredsStorage: boolean): boolean {
-    let payload: unknown;
-    try {
-      payload = JSON.parse(text);
-    } catch {
-      return false;
-    }
-    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return false;
-    const { ServerURL: url, Username: username } = payload as Record<string, unknown>;
-    if (typeof url !== 'string' || url.trim() === '' || typeof username !== 'string' || username === '') return false;
-    return ignoreCredsStorage || modelRegistry(url.trim()) !== undefined;
-  }
-
   for (const ignoreCredsStorage of [false, true]) {
     it(`store${ignoreCredsStorage ? ' with AWS_ECR_IGNORE_CREDS_STORAGE=true' : ''}: succeeds with nothing printed exactly as section 1 says, else one line; the Secret is never repeated`, (t) => {
       const env = ignoreCredsStorage ? { AWS_ECR_IGNORE_CREDS_STORAGE: 'true' } : {};

@@ -22,15 +22,3 @@ export const TEST_SEED = chooseSeed(process.env.ECR_LOGIN_TEST_SEED);
 /** One line for a test's diagnostics: the seed, and how to replay it. */
 export const seedNote = (cases: number, path: string): string =>
   `${cases} generated cases through ${path}, seed ${TEST_SEED} (replay: ECR_LOGIN_TEST_SEED=${TEST_SEED}; a new one: ECR_LOGIN_TEST_SEED=random)`;
-
-/** A small seeded generator (mulberry32) for tests that need random choices outside fast-check. */
-export function seededRandom(salt: number): () => number {
-  let state = (TEST_SEED ^ Math.imul(salt, 0x9e3779b1)) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,11 +1,25 @@
 /**
- * What docs/SPEC.md section 8 says a `get-credentials` answer must be, for the property tests of
- * the verb (stdin.test.ts) and of the real bin/ (bin-kubelet.test.ts).
+ * What docs/SPEC.md says the answers to `store` (section 1) and `get-credentials` (section 8) must
+ * be, for the property tests of the verbs (stdin.test.ts) and of the real bin/.
  */
 import assert from 'node:assert/strict';
 import { modelRegistry, type ModelRegistry } from './ecr-host-model';
 
 const API_VERSIONS = ['credentialprovider.kubelet.k8s.io/v1', 'credentialprovider.kubelet.k8s.io/v1beta1', 'credentialprovider.kubelet.k8s.io/v1alpha1'];
+
+/** Section 1's table: `store` succeeds for a JSON object with a ServerURL and a Username, for an ECR host (or any host, when told to ignore storage). */
+export function storeSucceeds(text: string, ignoreCredsStorage = false): boolean {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return false;
+  const { ServerURL: url, Username: username } = payload as Record<string, unknown>;
+  if (typeof url !== 'string' || url.trim() === '' || typeof username !== 'string' || username === '') return false;
+  return ignoreCredsStorage || modelRegistry(url.trim()) !== undefined;
+}
 
 /**
  * The registry is the image's text before its first `/`, a host of section 2 with an optional
