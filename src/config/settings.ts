@@ -16,6 +16,8 @@ export interface Settings {
   /** `AWS_ECR_IGNORE_CREDS_STORAGE=true`: store and erase succeed for every host. */
   readonly ignoreCredsStorage: boolean;
   readonly logLevel: LogLevel;
+  /** The per-registry settings file: `AWS_ECR_CONFIG`, else `~/.ecr/config.json` (src/config/registry-settings.ts). */
+  readonly settingsFile: string;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -28,7 +30,13 @@ export function readSettings(env: Environment, homeDir: string): Settings {
     cacheDisabled: nonEmpty(env.AWS_ECR_DISABLE_CACHE) !== undefined,
     ignoreCredsStorage: env.AWS_ECR_IGNORE_CREDS_STORAGE?.trim().toLowerCase() === 'true',
     logLevel: parseLogLevel(env.AWS_ECR_LOG_LEVEL),
+    settingsFile: nonEmpty(env.AWS_ECR_CONFIG) ?? join(homeDir, '.ecr', 'config.json'),
   };
+}
+
+/** The Docker CLI's configuration file: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. */
+export function dockerConfigFile(env: Environment, homeDir: string): string {
+  return join(nonEmpty(env.DOCKER_CONFIG) ?? join(homeDir, '.docker'), 'config.json');
 }
 
 function parseLogLevel(value: string | undefined): LogLevel {
