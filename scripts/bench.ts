@@ -6,11 +6,11 @@
  * machine and would hide what the helper itself costs. Bare `node -e 0` is measured in the
  * same run, interleaved, so machine noise hits both alike.
  *
- * Budget: a cache hit may cost at most HIT_BUDGET_MS over bare Node start (median); the
- * script exits 1 when it does not hold.
+ * Budget: a cache hit may cost at most HIT_BUDGET_MS over bare Node start (median), with and
+ * without a settings file (which every get reads); the script exits 1 when it does not hold.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startEcrEmulator } from '../test/support/ecr-emulator';
@@ -46,6 +46,7 @@ const percentile = (sorted: number[], p: number): number => sorted[Math.min(sort
 async function bench(): Promise<void> {
   const emulator = await startEcrEmulator({ credentials: { [KEY_ID]: SECRET } });
   const home = mkdtempSync(join(tmpdir(), 'ecr-login-bench-'));
+  const settingsFile = writeSettingsFile(home);
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,
@@ -58,6 +59,7 @@ async function bench(): Promise<void> {
   const cases: Case[] = [
     { name: 'node -e 0 (bare Node start)', command: process.execPath, args: ['-e', '0'], env },
     { name: 'get, cache hit (private ECR)', command: HELPER, args: ['get'], input: PRIVATE_HOST, env },
+    { name: 'get, cache hit, settings file', command: HELPER, args: ['get'], input: PRIVATE_HOST, env: { ...env, AWS_ECR_CONFIG: settingsFile } },
     { name: 'get, cache hit (ECR Public)', command: HELPER, args: ['get'], input: 'public.ecr.aws', env },
     { name: 'get, not an ECR host', command: HELPER, args: ['get'], input: 'registry-1.docker.io', env },
     { name: 'list', command: HELPER, args: ['list'], env },
@@ -84,14 +86,28 @@ async function bench(): Promise<void> {
       console.log(`${result.name.padEnd(36)} ${result.median.toFixed(1).padStart(6)} ms ${result.p90.toFixed(1).padStart(6)} ms ${result.min.toFixed(1).padStart(6)} ms ${over.padStart(15)}`);
     }
     console.log(`\nECR calls during the measured runs: ${missCalls} (all from the cache-off case: ${RUNS} expected)`);
-    const hit = results[1]?.median ?? NaN;
+    const hit = Math.max(results[1]?.median ?? NaN, results[2]?.median ?? NaN);
     const withinBudget = hit - bare <= HIT_BUDGET_MS && missCalls === RUNS;
-    console.log(`budget: cache hit ≤ bare Node + ${HIT_BUDGET_MS} ms → ${withinBudget ? 'met' : 'NOT met'} (+${(hit - bare).toFixed(1)} ms)`);
+    console.log(`budget: cache hit, with and without a settings file, ≤ bare Node + ${HIT_BUDGET_MS} ms → ${withinBudget ? 'met' : 'NOT met'} (+${(hit - bare).toFixed(1)} ms)`);
     if (!withinBudget) process.exitCode = 1;
   } finally {
     await emulator.close();
     rmSync(home, { recursive: true, force: true });
   }
+}
+
+/**
+ * A settings file as a team might have one: the benched registry under a profile of its own,
+ * twenty other registries, and an alias. The profile's keys are the bench keys.
+ */
+function writeSettingsFile(home: string): string {
+  mkdirSync(join(home, '.aws'));
+  writeFileSync(join(home, '.aws', 'credentials'), `[bench]\naws_access_key_id = ${KEY_ID}\naws_secret_access_key = ${SECRET}\n`);
+  const registries: Record<string, object> = { [PRIVATE_HOST]: { profile: 'bench' }, 'registry.example.com': { registry: PRIVATE_HOST } };
+  for (let i = 0; i < 20; i += 1) registries[`${String(100000000000 + i)}.dkr.ecr.us-east-1.amazonaws.com`] = { roleArn: `arn:aws:iam::${100000000000 + i}:role/pull` };
+  const file = join(home, 'ecr-settings.json');
+  writeFileSync(file, JSON.stringify({ registries }, null, 2));
+  return file;
 }
 
 void bench();
