@@ -80,6 +80,35 @@ export const COMMANDS: readonly CommandEntry[] = [
       return { exitCode: 0, stdout: `${versionLine()}\n` };
     },
   },
+  {
+    name: 'configure',
+    summary: 'point Docker (or a Nomad, podman or Marathon config) at this helper',
+    declare: (command) =>
+      command
+        .argument('[host...]', 'ECR registry hosts, or aliases from the settings file (default: your account\'s registry in your region, asked of STS)')
+        .option('--file <path>', 'edit this Docker-format file instead of the Docker config (Nomad\'s auth config, podman\'s auth.json)')
+        .option('--store', 'set "credsStore": "ecr-login" (every registry) instead of credHelpers entries')
+        .option('--archive <path>', 'write a Marathon/Mesos docker.tar.gz holding only .docker/config.json, and leave the Docker config alone')
+        .option('--dry-run', 'print the resulting file on stdout and write nothing')
+        .addHelpText(
+          'after',
+          [
+            '',
+            'The Docker config is $DOCKER_CONFIG/config.json, else ~/.docker/config.json. Every other key',
+            'of the file is kept; running it twice changes nothing.',
+            '',
+            'Examples:',
+            '  docker-credential-ecr-login configure 123456789012.dkr.ecr.eu-west-1.amazonaws.com public.ecr.aws',
+            '  AWS_REGION=eu-west-1 docker-credential-ecr-login configure',
+            '  docker-credential-ecr-login configure --file /etc/docker-auth.json 123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+            '  docker-credential-ecr-login configure --archive /etc/docker.tar.gz 123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+          ].join('\n'),
+        ),
+    run: async ({ args, options }, io) => {
+      const { configure } = await import('../commands');
+      return configure(args, options, io.context());
+    },
+  },
 ];
 
 export function findCommand(name: string | undefined): CommandEntry | undefined {

@@ -48,6 +48,9 @@ async function runCommandLine(argv: readonly string[], io: ProcessIo): Promise<O
         : error instanceof CommanderError
           ? error.message.replace(/^error: /, '')
           : String(error);
+    // An operator command's user is a person at a shell: the error and where to look, on stderr.
+    const entry = findCommand(first);
+    if (entry !== undefined && !entry.protocol) return { exitCode: 1, stdout: '', stderr: `${HELPER_NAME}: ${reason} (see "${HELPER_NAME} ${entry.name} --help")\n` };
     return { exitCode: 1, stdout: `${USAGE_LINE}\n`, stderr: `${HELPER_NAME}: ${reason}\n` };
   }
   if (chosen === undefined) return { exitCode: 1, stdout: `${USAGE_LINE}\n` };

@@ -1,0 +1,5 @@
+/**
+ * The operator commands, in one module: scripts/bundle.js builds it into a file of its own,
+ * loaded only when one of them runs, so that a `get` never parses their code.
+ */
+export { configure } from './configure';
