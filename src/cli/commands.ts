@@ -109,6 +109,28 @@ export const COMMANDS: readonly CommandEntry[] = [
       return configure(args, options, io.context());
     },
   },
+  {
+    name: 'get-login-password',
+    summary: 'print the registry\'s password and a newline, for scripts',
+    declare: (command) =>
+      command
+        .argument('<host>', 'ECR registry host, or an alias from the settings file')
+        .addHelpText(
+          'after',
+          [
+            '',
+            'The same token get answers, through the same cache. Errors go to stderr, with exit status 1.',
+            '',
+            'Example:',
+            '  kubectl create secret docker-registry ecr --docker-server=123456789012.dkr.ecr.eu-west-1.amazonaws.com \\',
+            '    --docker-username=AWS --docker-password="$(docker-credential-ecr-login get-login-password 123456789012.dkr.ecr.eu-west-1.amazonaws.com)"',
+          ].join('\n'),
+        ),
+    run: async ({ args }, io) => {
+      const { getLoginPassword } = await import('../commands');
+      return getLoginPassword(args[0] ?? '', io.context());
+    },
+  },
 ];
 
 export function findCommand(name: string | undefined): CommandEntry | undefined {

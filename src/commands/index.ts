@@ -3,3 +3,4 @@
  * loaded only when one of them runs, so that a `get` never parses their code.
  */
 export { configure } from './configure';
+export { getLoginPassword } from './get-login-password';
