@@ -53,12 +53,35 @@ export class TokenStore {
 
   /** Every readable entry, for `list`. */
   entries(): CacheEntry[] {
-    const found: CacheEntry[] = [];
+    return this.entryFiles().map(({ entry }) => entry);
+  }
+
+  /**
+   * Removes the entries `which` selects (every entry when absent) and says how many. Only files
+   * that read as our entries: locks, temp files and anything foreign stay.
+   */
+  clear(which: (entry: CacheEntry) => boolean = () => true): number {
+    let removed = 0;
+    for (const { path, entry } of this.entryFiles()) {
+      if (!which(entry)) continue;
+      try {
+        unlinkSync(path);
+        removed += 1;
+      } catch {
+        // Gone already: another process pruned or replaced it.
+      }
+    }
+    return removed;
+  }
+
+  private entryFiles(): Array<{ readonly path: string; readonly entry: CacheEntry }> {
+    const found: Array<{ path: string; entry: CacheEntry }> = [];
     for (const name of listDir(this.dir)) {
       if (!name.endsWith('.json') || name.startsWith('.')) continue;
-      const text = readPrivateFile(join(this.dir, name));
+      const path = join(this.dir, name);
+      const text = readPrivateFile(path);
       const entry = text === undefined ? undefined : parseEntry(text);
-      if (entry !== undefined) found.push(entry);
+      if (entry !== undefined) found.push({ path, entry });
     }
     return found;
   }

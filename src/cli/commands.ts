@@ -131,6 +131,22 @@ export const COMMANDS: readonly CommandEntry[] = [
       return getLoginPassword(args[0] ?? '', io.context());
     },
   },
+  {
+    name: 'cache',
+    summary: 'cache clear [host]: remove cached tokens (all, or one registry\'s)',
+    declare: (command) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { Argument } = require('commander') as typeof import('commander');
+      command
+        .addArgument(new Argument('<action>', 'what to do with the token cache').choices(['clear']))
+        .argument('[host]', 'only this registry\'s tokens (every identity\'s); default: all')
+        .addHelpText('after', '\nOnly the helper\'s own token files are removed: never the Go helper\'s cache.json, nor anything else.');
+    },
+    run: async ({ args }, io) => {
+      const { clearCache } = await import('../commands');
+      return clearCache(args[1], io.context());
+    },
+  },
 ];
 
 export function findCommand(name: string | undefined): CommandEntry | undefined {
