@@ -132,6 +132,19 @@ export const COMMANDS: readonly CommandEntry[] = [
     },
   },
   {
+    name: 'doctor',
+    summary: 'say what the helper would do, and what is wrong',
+    declare: (command) =>
+      command
+        .argument('[host]', 'a registry to check: its region, endpoint, identity, and a live call to STS and ECR')
+        .option('--offline', 'skip the live call')
+        .addHelpText('after', '\nExit status 0 when nothing is wrong, 1 when something is; each problem is a line starting "problem:".'),
+    run: async ({ args, options }, io) => {
+      const { doctor } = await import('../commands');
+      return doctor(args[0], { offline: options.offline === true }, io.context());
+    },
+  },
+  {
     name: 'cache',
     summary: 'cache clear [host]: remove cached tokens (all, or one registry\'s)',
     declare: (command) => {

@@ -69,6 +69,27 @@ export function addHelperEntries(oldText: string | undefined, entries: HelperEnt
   return { text: `${JSON.stringify(config, null, '\t')}\n`, changes, unchanged };
 }
 
+/** The helpers a Docker config names: `credsStore`, and `credHelpers` by registry. */
+export interface ConfiguredHelpers {
+  readonly credsStore?: string;
+  readonly credHelpers: Readonly<Record<string, string>>;
+}
+
+export function configuredHelpers(text: string, file: string): ConfiguredHelpers {
+  const config = parseDockerConfig(text, file);
+  const helpers = objectMember(config, 'credHelpers', file);
+  const named = Object.entries(helpers).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  return {
+    ...(typeof config.credsStore === 'string' ? { credsStore: config.credsStore } : {}),
+    credHelpers: Object.fromEntries(named),
+  };
+}
+
+/** The helper Docker runs for a registry: its `credHelpers` entry, else `credsStore`; undefined: none. */
+export function helperFor(helpers: ConfiguredHelpers, registry: string): string | undefined {
+  return helpers.credHelpers[credHelpersKey(registry)] ?? helpers.credsStore;
+}
+
 function parseDockerConfig(text: string | undefined, file: string): Record<string, unknown> {
   // Docker reads an empty file as an empty configuration.
   if (text === undefined || text.trim() === '') return {};

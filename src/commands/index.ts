@@ -4,4 +4,5 @@
  */
 export { clearCache } from './cache-clear';
 export { configure } from './configure';
+export { doctor } from './doctor';
 export { getLoginPassword } from './get-login-password';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { addHelperEntries, credHelpersKey, DockerConfigError, dockerConfigArchive } from '../../src/commands/docker-config';
+import { addHelperEntries, configuredHelpers, credHelpersKey, DockerConfigError, dockerConfigArchive, helperFor } from '../../src/commands/docker-config';
 
 const FILE = '/home/u/.docker/config.json';
 const HOST = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
@@ -104,6 +104,19 @@ describe('credHelpersKey', () => {
   ] as const) {
     it(`${JSON.stringify(given)} → ${key}`, () => assert.equal(credHelpersKey(given), key));
   }
+});
+
+describe('configuredHelpers and helperFor', () => {
+  const helpers = configuredHelpers(JSON.stringify({ credsStore: 'desktop', credHelpers: { [HOST]: 'ecr-login', 'gcr.io': 'gcloud', odd: 3 } }), FILE);
+  it('reads the helper names, leaving out what is not one', () => {
+    assert.deepEqual(helpers, { credsStore: 'desktop', credHelpers: { [HOST]: 'ecr-login', 'gcr.io': 'gcloud' } });
+  });
+  it('Docker runs the credHelpers entry of a registry, else credsStore', () => {
+    assert.equal(helperFor(helpers, `https://${HOST}`), 'ecr-login');
+    assert.equal(helperFor(helpers, 'gcr.io'), 'gcloud');
+    assert.equal(helperFor(helpers, 'public.ecr.aws'), 'desktop');
+    assert.equal(helperFor(configuredHelpers('{}', FILE), 'public.ecr.aws'), undefined);
+  });
 });
 
 describe('dockerConfigArchive', () => {
