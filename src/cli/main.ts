@@ -79,7 +79,6 @@ function buildProgram(choose: (entry: CommandEntry, invocation: Invocation) => v
   });
   for (const entry of COMMANDS) {
     const command = program.command(entry.name).description(entry.summary).allowExcessArguments(false).exitOverride();
-    if (entry.protocol) command.helpOption(false);
     entry.declare?.(command);
     if (command.commands.length === 0) {
       command.action((...parsed: unknown[]) => {
