@@ -8,6 +8,11 @@
  *
  * Budget: a cache hit may cost at most HIT_BUDGET_MS over bare Node start (median), with and
  * without a settings file (which every get reads); the script exits 1 when it does not hold.
+ *
+ * `npm run bench -- --instructions` counts instead of timing: the instructions each case
+ * executes, under valgrind's callgrind, with Node in its predictable mode and fixed seeds. The
+ * count is the same run after run however busy the machine is, so that a change's cost can be
+ * told on a loaded machine, where timings vary by more than the change. No budget is checked.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,6 +46,41 @@ function timeOnce(job: Case): Promise<number> {
   });
 }
 
+/** Node flags that make a run repeat instruction for instruction: no background threads, fixed seeds. */
+const PREDICTABLE_NODE = ['--predictable', '--hash-seed=1', '--random-seed=1'];
+
+function countInstructions(job: Case): Promise<number> {
+  // The helper's launcher is a Node script: run it with the flags, as `node -e 0` is.
+  const nodeArgs = job.command === process.execPath ? job.args : [job.command, ...job.args];
+  const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, ...PREDICTABLE_NODE, ...nodeArgs];
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('valgrind', args, { env: job.env, stdio: ['pipe', 'ignore', 'pipe'] });
+    let report = '';
+    child.stderr.on('data', (chunk: Buffer) => (report += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', () => {
+      const collected = /Collected : (\d+)/.exec(report);
+      if (collected?.[1] === undefined) reject(new Error(`valgrind gave no count for ${job.name}: ${report.slice(-300)}`));
+      else resolvePromise(Number(collected[1]));
+    });
+    child.stdin.end(job.input ?? '');
+  });
+}
+
+async function countEach(cases: readonly Case[]): Promise<void> {
+  for (const job of cases) for (let i = 0; i < WARMUP; i += 1) await timeOnce(job);
+  const counts: number[] = [];
+  for (const job of cases) counts.push(await countInstructions(job));
+  const bare = counts[0] ?? NaN;
+  console.log(`node ${process.version}, instructions per run (callgrind, node ${PREDICTABLE_NODE.join(' ')})\n`);
+  console.log(`${'case'.padEnd(36)} ${'instructions'.padStart(14)} ${'over bare Node'.padStart(15)}`);
+  cases.forEach((job, i) => {
+    const count = counts[i] ?? NaN;
+    const over = i === 0 ? '' : `+${((count - bare) / 1e6).toFixed(2)} M`;
+    console.log(`${job.name.padEnd(36)} ${`${(count / 1e6).toFixed(2)} M`.padStart(14)} ${over.padStart(15)}`);
+  });
+}
+
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 
 async function bench(): Promise<void> {
@@ -68,6 +108,10 @@ async function bench(): Promise<void> {
   ];
   const samples = new Map<string, number[]>(cases.map((job) => [job.name, []]));
   try {
+    if (process.argv.includes('--instructions')) {
+      await countEach(cases);
+      return;
+    }
     for (const job of cases) for (let i = 0; i < WARMUP; i += 1) await timeOnce(job);
     const callsBefore = emulator.calls.length;
     for (let i = 0; i < RUNS; i += 1) {
