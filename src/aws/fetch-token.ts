@@ -1,7 +1,8 @@
 /**
  * Getting a registry token from AWS: ECR `GetAuthorizationToken` for private registries,
- * ECR Public's for public.ecr.aws. This is the only module that loads the AWS SDK, and it is
- * loaded only when a token must really be fetched.
+ * ECR Public's for public.ecr.aws. This module (and caller-identity.ts, which shares its
+ * credentials and limits) is the only one that loads the AWS SDK, and it is loaded only when a
+ * token must really be fetched.
  *
  * Credentials come from the SDK's default Node chain (`fromNodeProviderChain`), with our own
  * time limits (below), its messages routed to our log, and its failures put into one line.
@@ -67,7 +68,7 @@ export type TokenFetcher = (registry: EcrRegistry, context: FetchContext) => Pro
 export const fetchRegistryToken: TokenFetcher = (registry, context) =>
   registry.kind === 'private' ? fetchPrivateToken(registry, context) : fetchPublicToken(registry, context);
 
-function requestHandlerOptions() {
+export function requestHandlerOptions() {
   return {
     connectionTimeout: NETWORK_LIMITS.connectionTimeoutMs,
     requestTimeout: NETWORK_LIMITS.requestTimeoutMs,
@@ -116,7 +117,7 @@ type CredentialsProvider = ReturnType<typeof import('@aws-sdk/credential-provide
  * carrying what the chain said on its way down: why the profile or the container endpoint gave
  * nothing, which the SDK's final "Could not load credentials from any providers" no longer tells.
  */
-function credentialsProvider(plan: CredentialPlan, logger: Logger): CredentialsProvider {
+export function credentialsProvider(plan: CredentialPlan, logger: Logger): CredentialsProvider {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const providers = require('@aws-sdk/credential-providers') as typeof import('@aws-sdk/credential-providers');
   // A credential_process the chain starts must not outlive the helper, nor its failure go unexplained.
@@ -214,7 +215,7 @@ async function fetchPublicToken(registry: PublicRegistry, context: FetchContext)
 }
 
 /** A credentials failure becomes one explained line; an ECR failure is left as it is. */
-function explainCredentials(error: unknown, context: FetchContext): unknown {
+export function explainCredentials(error: unknown, context: FetchContext): unknown {
   if (!(error instanceof CredentialsUnavailableError)) return error;
   const cause = error.sdkError;
   const explained = explainCredentialsFailure(cause, planFailureContext(context, error.reasons));
