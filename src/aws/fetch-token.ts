@@ -17,6 +17,7 @@ import { ECR_PUBLIC_REGION, type EcrRegistry, type PrivateRegistry, type PublicR
 import { decodeAuthorizationToken, type RegistryToken } from './authorization-token';
 import { endpointOverride, endpointVariant } from './endpoints';
 import { CredentialsUnavailableError, ExplainedError, explainCredentialsFailure, explainProviderNote, type CredentialsFailureContext } from './errors';
+import { keepMetadataDirect, proxyAgentsFor } from './proxy-agent';
 
 /** ECR tokens live 12 hours; used only if an answer ever lacks `expiresAt`. */
 const DEFAULT_TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000;
@@ -66,15 +67,19 @@ export interface FetchContext {
 
 export type TokenFetcher = (registry: EcrRegistry, context: FetchContext) => Promise<RegistryToken>;
 
-export const fetchRegistryToken: TokenFetcher = (registry, context) =>
-  registry.kind === 'private' ? fetchPrivateToken(registry, context) : fetchPublicToken(registry, context);
+export const fetchRegistryToken: TokenFetcher = (registry, context) => {
+  keepMetadataDirect();
+  return registry.kind === 'private' ? fetchPrivateToken(registry, context) : fetchPublicToken(registry, context);
+};
 
-function requestHandlerOptions() {
+/** Limits, and the proxy agents when a proxy variable is set (docs/SPEC.md section 7). */
+function requestHandlerOptions(env: Environment) {
   return {
     connectionTimeout: NETWORK_LIMITS.connectionTimeoutMs,
     requestTimeout: NETWORK_LIMITS.requestTimeoutMs,
     // Without it the SDK only warns when requestTimeout passes, and goes on waiting.
     throwOnRequestTimeout: true,
+    ...proxyAgentsFor(env, NETWORK_LIMITS.connectionTimeoutMs),
   };
 }
 
@@ -84,11 +89,12 @@ function requestHandlerOptions() {
  * out, SSO uses `sso_region`, and STS the profile's region, else the registry's (the SDK passes
  * the calling client's region down).
  */
-export function credentialChainOptions(logger: Logger, trace?: ChainTrace) {
+export function credentialChainOptions(env: Environment, logger: Logger, trace?: ChainTrace) {
   return {
     timeout: NETWORK_LIMITS.credentialEndpointTimeoutMs,
     maxRetries: NETWORK_LIMITS.credentialEndpointRetries,
-    clientConfig: { requestHandler: requestHandlerOptions(), maxAttempts: NETWORK_LIMITS.credentialServiceMaxAttempts },
+    // STS, SSO and SSO-OIDC: through the proxy. The metadata endpoints use clients of their own.
+    clientConfig: { requestHandler: requestHandlerOptions(env), maxAttempts: NETWORK_LIMITS.credentialServiceMaxAttempts },
     logger: sdkLogger(logger, trace),
   };
 }
@@ -103,8 +109,8 @@ export function clientConfig(registry: EcrRegistry, context: FetchContext) {
   context.logger.debug({ registry: registry.host, region, ...variant, endpoint }, 'calling GetAuthorizationToken');
   return {
     region,
-    credentials: credentialsProvider(context.plan ?? { kind: 'default-chain' }, context.logger),
-    requestHandler: requestHandlerOptions(),
+    credentials: credentialsProvider(context.plan ?? { kind: 'default-chain' }, context),
+    requestHandler: requestHandlerOptions(context.env),
     maxAttempts: NETWORK_LIMITS.maxAttempts,
     ...variant,
     ...(endpoint === undefined ? {} : { endpoint }),
@@ -118,16 +124,16 @@ type CredentialsProvider = ReturnType<typeof import('@aws-sdk/credential-provide
  * carrying what the chain said on its way down: why the profile or the container endpoint gave
  * nothing, which the SDK's final "Could not load credentials from any providers" no longer tells.
  */
-function credentialsProvider(plan: CredentialPlan, logger: Logger): CredentialsProvider {
+function credentialsProvider(plan: CredentialPlan, { env, logger }: FetchContext): CredentialsProvider {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const providers = require('@aws-sdk/credential-providers') as typeof import('@aws-sdk/credential-providers');
   const trace: ChainTrace = { stage: '', notes: [] };
   const chainFor = (chainPlan: DefaultChainPlan): CredentialsProvider =>
     providers.fromNodeProviderChain({
-      ...credentialChainOptions(logger, trace),
+      ...credentialChainOptions(env, logger, trace),
       ...(chainPlan.profile === undefined ? {} : { profile: chainPlan.profile }),
     });
-  const stsOptions = { clientConfig: credentialChainOptions(logger).clientConfig, logger: sdkLogger(logger) };
+  const stsOptions = { clientConfig: credentialChainOptions(env, logger).clientConfig, logger: sdkLogger(logger) };
   let provider: CredentialsProvider;
   switch (plan.kind) {
     case 'default-chain':
