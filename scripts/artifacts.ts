@@ -47,6 +47,23 @@ export function standalonePath(arch: Arch): string {
   return join(STANDALONE_DIR, `${COMMAND}-linux-${arch}`);
 }
 
+export function debPath(arch: Arch): string {
+  return join(DEB_DIR, `${COMMAND}_${packageVersion()}_${ARCHES[arch].deb}.deb`);
+}
+
+/** `--arch x64|arm64|host`, repeatable, as the build scripts take it; both when none is given. */
+export function parseArches(args: readonly string[], script: string): Arch[] {
+  const arches: Arch[] = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] ?? '';
+    const value = arg === '--arch' ? args[++i] : arg.startsWith('--arch=') ? arg.slice('--arch='.length) : undefined;
+    const arch = value === 'host' ? hostArch() : value;
+    if (arch === undefined || !isArch(arch)) throw new Error(`usage: ${script} [--arch x64|arm64|host]… (got ${args.join(' ')})`);
+    if (!arches.includes(arch)) arches.push(arch);
+  }
+  return arches.length === 0 ? (Object.keys(ARCHES) as Arch[]) : arches;
+}
+
 /** The license texts of everything the standalone executables embed (Node.js, the npm packages). */
 export const NOTICES_PATH = join(STANDALONE_DIR, 'THIRD-PARTY-NOTICES');
 

@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
-import { ARCHES, COMMAND, EMBEDDED_NODE, hostArch, isArch, NOTICES_PATH, REPO_ROOT, STANDALONE_DIR, standalonePath, writeChecksum, type Arch } from './artifacts';
+import { ARCHES, COMMAND, EMBEDDED_NODE, hostArch, NOTICES_PATH, parseArches, REPO_ROOT, STANDALONE_DIR, standalonePath, writeChecksum, type Arch } from './artifacts';
 import { CODE_CACHE_ASSET, DEPENDENCIES_ASSET } from '../src/standalone/embedded-dependencies';
 
 /** Node's fixed sentinel: postject flips it so that the binary looks for its blob. */
@@ -35,13 +35,11 @@ interface Bundling {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const bundling = require(join(REPO_ROOT, 'scripts', 'bundle.js')) as Bundling;
 
-class BuildError extends Error {}
-
 function run(command: string, args: readonly string[], options: SpawnSyncOptions = {}): string {
   const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
   if (result.error !== undefined || result.status !== 0) {
     const output = `${String(result.stdout ?? '')}${String(result.stderr ?? '')}`.trim();
-    throw new BuildError(`${[command, ...args].join(' ')} failed (${result.error?.message ?? `exit ${result.status}`})${output ? `:\n${output}` : ''}`);
+    throw new Error(`${[command, ...args].join(' ')} failed (${result.error?.message ?? `exit ${result.status}`})${output ? `:\n${output}` : ''}`);
   }
   return String(result.stdout ?? '');
 }
@@ -65,7 +63,7 @@ function embeddedNode(arch: Arch): string {
   run('npm', ['pack', '--silent', `${name}@${EMBEDDED_NODE.version}`, '--pack-destination', download]);
   const tarball = join(download, `${name}-${EMBEDDED_NODE.version}.tgz`);
   const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
-  if (integrity !== EMBEDDED_NODE.integrity[arch]) throw new BuildError(`${tarball} is not the pinned ${name}@${EMBEDDED_NODE.version}: ${integrity}`);
+  if (integrity !== EMBEDDED_NODE.integrity[arch]) throw new Error(`${tarball} is not the pinned ${name}@${EMBEDDED_NODE.version}: ${integrity}`);
   const unpacked = join(download, 'unpacked');
   mkdirSync(unpacked);
   run('tar', ['-xzf', tarball, '-C', unpacked]);
@@ -92,7 +90,7 @@ function runnerFor(arch: Arch): string[] {
   const sysroot = `/usr/${triplet}`;
   const emulator = [`qemu-${qemu}-static`, `qemu-${qemu}`].map(onPath).find((path) => path !== undefined);
   if (emulator === undefined || !existsSync(join(sysroot, 'lib'))) {
-    throw new BuildError(
+    throw new Error(
       `the ${arch} executable is built by its own Node, and this is ${hostArch()}: install qemu-user-static and the ${arch} C++ runtime ` +
         `(apt-get install qemu-user-static libc6-${ARCHES[arch].deb}-cross libstdc++6-${ARCHES[arch].deb}-cross), or build with --arch host`,
     );
@@ -104,7 +102,7 @@ function stripTool(arch: Arch): string {
   const candidates = arch === hostArch() ? ['strip'] : [`${ARCHES[arch].triplet}-strip`];
   const tool = [...candidates, 'llvm-strip'].map(onPath).find((path) => path !== undefined);
   if (tool === undefined) {
-    throw new BuildError(`no strip for ${arch}: install binutils${arch === hostArch() ? '' : ` and binutils-${ARCHES[arch].triplet.replace(/_/g, '-')}`}`);
+    throw new Error(`no strip for ${arch}: install binutils${arch === hostArch() ? '' : ` and binutils-${ARCHES[arch].triplet.replace(/_/g, '-')}`}`);
   }
   return tool;
 }
@@ -182,7 +180,7 @@ async function makeBundles(nodeMajor: string): Promise<Bundles> {
   writeFileSync(dependencies, text);
   for (const [name, file] of [['main', main], [DEPENDENCIES_ASSET, dependencies]] as const) {
     const left = /\bimport\s*\(\s*[^)]/.exec(readFileSync(file, 'utf8'));
-    if (left !== null) throw new BuildError(`${name} still has a dynamic import(), which a SEA cannot run: …${left.input.slice(left.index, left.index + 80)}…`);
+    if (left !== null) throw new Error(`${name} still has a dynamic import(), which a SEA cannot run: …${left.input.slice(left.index, left.index + 80)}…`);
   }
   return { main, dependencies, metafile: result.metafile };
 }
@@ -237,7 +235,7 @@ function smokeTest(arch: Arch, executable: string, runner: readonly string[]): v
   const result = spawnSync(command ?? executable, [...prefix, 'version'], { encoding: 'utf8', env, cwd: WORK_DIR });
   const expected = `${COMMAND} ${bundling.version}\n`;
   if (result.status !== 0 || result.stdout !== expected || result.stderr !== '') {
-    throw new BuildError(`the ${arch} executable failed its smoke test: exit ${result.status}, stdout ${JSON.stringify(result.stdout)}, stderr ${JSON.stringify(result.stderr)}`);
+    throw new Error(`the ${arch} executable failed its smoke test: exit ${result.status}, stdout ${JSON.stringify(result.stdout)}, stderr ${JSON.stringify(result.stderr)}`);
   }
 }
 
@@ -264,17 +262,6 @@ function writeNotices(metafile: Metafile, nodeLicense: string): void {
     ...[...byText.entries()].map(([text, names]) => `${rule}\n${names.join('\n')}\n${rule}\n${text}`),
   ];
   writeFileSync(NOTICES_PATH, `${sections.join('\n\n')}\n`);
-}
-
-function requestedArches(args: readonly string[]): Arch[] {
-  const arches: Arch[] = [];
-  for (let i = 0; i < args.length; i += 1) {
-    const value = args[i] === '--arch' ? args[++i] : args[i]?.startsWith('--arch=') ? args[i]?.slice('--arch='.length) : undefined;
-    const arch = value === 'host' ? hostArch() : value;
-    if (arch === undefined || !isArch(arch)) throw new BuildError(`usage: build-standalone [--arch x64|arm64|host]… (got ${args.join(' ')})`);
-    if (!arches.includes(arch)) arches.push(arch);
-  }
-  return arches.length === 0 ? (Object.keys(ARCHES) as Arch[]) : arches;
 }
 
 /**
@@ -304,7 +291,7 @@ function isUpToDate(output: string, inputs: string): boolean {
 }
 
 async function main(): Promise<void> {
-  const arches = requestedArches(process.argv.slice(2));
+  const arches = parseArches(process.argv.slice(2), 'build-standalone');
   rmSync(WORK_DIR, { recursive: true, force: true });
   mkdirSync(WORK_DIR, { recursive: true });
   const bundles = await makeBundles(EMBEDDED_NODE.version.split('.')[0] ?? '');
@@ -329,6 +316,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`build-standalone: ${error instanceof BuildError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  console.error(`build-standalone: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
