@@ -12,6 +12,8 @@ export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const STANDALONE_DIR = join(REPO_ROOT, 'dist', 'standalone');
 export const DEB_DIR = join(REPO_ROOT, 'dist', 'deb');
 export const COMMAND = 'docker-credential-ecr-login';
+/** The Debian and Ubuntu package of the Go helper: it owns the same command. */
+export const GO_HELPER_PACKAGE = 'amazon-ecr-credential-helper';
 
 export const ARCHES = {
   x64: { triplet: 'x86_64-linux-gnu', qemu: 'x86_64', deb: 'amd64' },
@@ -71,9 +73,13 @@ export function packageVersion(): string {
   return (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
+export function sha256File(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
 /** Writes `<file>.sha256` in `sha256sum` format, so that `sha256sum -c` checks it; returns the digest. */
 export function writeChecksum(file: string): string {
-  const digest = createHash('sha256').update(readFileSync(file)).digest('hex');
+  const digest = sha256File(file);
   writeFileSync(`${file}.sha256`, `${digest}  ${basename(file)}\n`);
   return digest;
 }

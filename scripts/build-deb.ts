@@ -6,14 +6,12 @@
  *   node dist/scripts/build-deb.js [--arch x64|arm64|host]…   (default: both)
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ARCHES, COMMAND, DEB_DIR, debPath, EMBEDDED_NODE, NOTICES_PATH, parseArches, REPO_ROOT, standalonePath, writeChecksum, type Arch } from './artifacts';
+import { ARCHES, COMMAND, DEB_DIR, debPath, EMBEDDED_NODE, GO_HELPER_PACKAGE, NOTICES_PATH, parseArches, REPO_ROOT, standalonePath, writeChecksum, type Arch } from './artifacts';
 
-/** The package the Go helper comes in, in Debian and Ubuntu: it owns the same command. */
-const GO_HELPER_PACKAGE = 'amazon-ecr-credential-helper';
 /** What Node's binary links against, by symbol version: glibc 2.28, GCC 7's libstdc++ (CXXABI_1.3.11). */
 const DEPENDS = 'libc6 (>= 2.28), libgcc-s1 | libgcc1, libstdc++6 (>= 7)';
 const MAN_PAGE = join(REPO_ROOT, 'man', `${COMMAND}.1`);

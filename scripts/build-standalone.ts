@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
-import { ARCHES, COMMAND, EMBEDDED_NODE, hostArch, NOTICES_PATH, parseArches, REPO_ROOT, STANDALONE_DIR, standalonePath, writeChecksum, type Arch } from './artifacts';
+import { ARCHES, COMMAND, EMBEDDED_NODE, hostArch, NOTICES_PATH, parseArches, REPO_ROOT, sha256File, STANDALONE_DIR, standalonePath, writeChecksum, type Arch } from './artifacts';
 import { CODE_CACHE_ASSET, DEPENDENCIES_ASSET } from '../src/standalone/embedded-dependencies';
 
 /** Node's fixed sentinel: postject flips it so that the binary looks for its blob. */
@@ -284,7 +284,7 @@ function isUpToDate(output: string, inputs: string): boolean {
   try {
     const recorded = readFileSync(inputsRecord(output), 'utf8');
     const checksum = readFileSync(`${output}.sha256`, 'utf8').split(' ')[0];
-    return recorded === inputs && checksum === createHash('sha256').update(readFileSync(output)).digest('hex');
+    return recorded === inputs && checksum === sha256File(output);
   } catch {
     return false;
   }

@@ -13,16 +13,14 @@
  * 5. The Go helper is installed again (for the next run and for the bench), whatever happened.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dockerCliUnavailable } from '../test/support/docker-cli';
 import { dockerPullThrough, PULL_HOST } from '../test/support/docker-pull';
-import { COMMAND, debPath, hostArch, packageVersion, standalonePath } from './artifacts';
+import { COMMAND, debPath, GO_HELPER_PACKAGE, hostArch, packageVersion, sha256File, standalonePath } from './artifacts';
 
 const PACKAGE = COMMAND;
-const GO_HELPER_PACKAGE = 'amazon-ecr-credential-helper';
 const INSTALLED = `/usr/bin/${COMMAND}`;
 
 function run(command: string, args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
@@ -48,10 +46,6 @@ function expect(condition: boolean, what: string): void {
   console.log(`ok: ${what}`);
 }
 
-function sha256(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
-}
-
 async function check(work: string): Promise<void> {
   const deb = debPath(hostArch());
   expect(existsSync(deb), `${deb} exists (npm run build:deb makes it)`);
@@ -63,7 +57,7 @@ async function check(work: string): Promise<void> {
   const owned = run('dpkg-query', ['-L', PACKAGE]).stdout.split('\n').filter(Boolean);
   const files = owned.filter((path) => existsSync(path) && statSync(path).isFile());
   expect(run('dpkg-query', ['-S', INSTALLED]).stdout.startsWith(`${PACKAGE}: `), `${INSTALLED} belongs to ${PACKAGE}`);
-  expect(sha256(INSTALLED) === sha256(standalonePath(hostArch())), `${INSTALLED} is the standalone executable`);
+  expect(sha256File(INSTALLED) === sha256File(standalonePath(hostArch())), `${INSTALLED} is the standalone executable`);
   for (const doc of ['copyright', 'changelog.gz', 'README.md.gz']) {
     expect(files.includes(`/usr/share/doc/${PACKAGE}/${doc}`), `/usr/share/doc/${PACKAGE}/${doc} is installed`);
   }
