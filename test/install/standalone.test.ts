@@ -16,6 +16,8 @@ import { describeRun, dockerCliUnavailable } from '../support/docker-cli';
 import { dockerPullThrough, PULL_HOST } from '../support/docker-pull';
 import { startEcrEmulator, type EcrEmulator } from '../support/ecr-emulator';
 import { runCommand, type Env, type HelperResult } from '../support/helper-process';
+import { startRecordingProxy, startTlsFront } from '../support/recording-proxy';
+import { makeTlsFiles } from '../support/tls';
 
 const EXECUTABLE = standalonePath(hostArch());
 const KEY_ID = 'AKIDSTANDALONE';
@@ -132,6 +134,21 @@ describe('the standalone executable', () => {
     const log = readFileSync(join(home, '.ecr', 'log', 'ecr-login.log'), 'utf8');
     assert.match(log, /"msg":"token served"/, 'pino, from the executable, wrote the log');
     assert.doesNotMatch(log, /code cache/i, 'V8 accepted the code cache of the embedded packages');
+  });
+
+  it('goes through an HTTPS_PROXY tunnel to an endpoint it trusts through NODE_EXTRA_CA_CERTS', async () => {
+    const tls = makeTlsFiles(join(root, 'tls'), '*.proxied.test');
+    const front = await startTlsFront(Number(new URL(emulator.url).port), tls);
+    const proxy = await startRecordingProxy({ routes: { 'ecr.proxied.test:443': front.port } });
+    try {
+      const env = envFor(freshHome(), { AWS_ENDPOINT_URL_ECR: 'https://ecr.proxied.test', HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: tls.caCert });
+      const result = await helper(['get'], env, HOST);
+      assertAnswer(result, 0, `${JSON.stringify({ ServerURL: HOST, Username: 'AWS', Secret: emulator.issued.at(-1)?.password })}\n`);
+      assert.deepEqual(proxy.requests.map((request) => `${request.method} ${request.target} ${request.status}`), ['CONNECT ecr.proxied.test:443 200']);
+    } finally {
+      await proxy.close();
+      await front.close();
+    }
   });
 
   describe('under the real Docker CLI', { skip: dockerCliUnavailable() ?? false }, () => {
