@@ -21,8 +21,8 @@ export async function fetchCallerIdentity(region: string, context: FetchContext)
   context.logger.debug({ region, endpoint }, 'calling GetCallerIdentity');
   const client = new STSClient({
     region,
-    credentials: credentialsProvider(context.plan ?? { kind: 'default-chain' }, context.logger),
-    requestHandler: requestHandlerOptions(),
+    credentials: credentialsProvider(context.plan ?? { kind: 'default-chain' }, context),
+    requestHandler: requestHandlerOptions(context.env),
     maxAttempts: NETWORK_LIMITS.credentialServiceMaxAttempts,
     ...(endpoint === undefined ? {} : { endpoint }),
   });
