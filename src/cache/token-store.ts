@@ -76,7 +76,9 @@ export class TokenStore {
         if (entry !== undefined && now < entry.expiresAt) continue;
         if (entry === undefined && modifiedWithin(path, now, ABANDONED_FILE_MS)) continue;
         removeQuietly(path);
-      } else if (name.endsWith('.tmp') || name.includes('.stale.') || name.endsWith('.failed')) {
+      } else if (name.endsWith('.tmp') || name.includes('.clearing.') || name.includes('.stale.') || name.endsWith('.failed')) {
+        // `.clearing.`: markers of lock clearers killed mid-way (single-flight.ts); `.stale.`:
+        // locks set aside by earlier builds.
         if (!modifiedWithin(path, now, ABANDONED_FILE_MS)) removeQuietly(path);
       }
     }
@@ -109,6 +111,24 @@ export function readPrivateFile(path: string, limit = MAX_ENTRY_BYTES): string |
 }
 
 export function writeFileAtomically(dir: string, path: string, text: string, logger: Logger): boolean {
+  let temp: string | undefined;
+  try {
+    temp = writeTempFile(dir, text, { sync: true });
+    renameSync(temp, path);
+    return true;
+  } catch (error) {
+    if (temp !== undefined) removeQuietly(temp);
+    logger.warn({ path, code: errorCode(error) }, 'cannot write the token cache; going on without it');
+    return false;
+  }
+}
+
+/**
+ * Writes `text` whole into a new temp file in `dir` (0600, never through a symlink) and returns
+ * its path, for the caller to rename or link into place; throws, leaving nothing, when the disk
+ * will not take it. `sync` for what must survive a crash of the machine.
+ */
+export function writeTempFile(dir: string, text: string, options: { sync: boolean }): string {
   const temp = join(dir, `.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
@@ -116,16 +136,15 @@ export function writeFileAtomically(dir: string, path: string, text: string, log
     const bytes = Buffer.from(text);
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-    fsyncSync(fd);
-    closeSync(fd);
+    if (options.sync) fsyncSync(fd);
+    const written = fd;
     fd = undefined;
-    renameSync(temp, path);
-    return true;
+    closeSync(written);
+    return temp;
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
     removeQuietly(temp);
-    logger.warn({ path, code: errorCode(error) }, 'cannot write the token cache; going on without it');
-    return false;
+    throw error;
   }
 }
 
