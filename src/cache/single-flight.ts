@@ -34,7 +34,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { errorCode } from '../fs/private-dir';
 import type { Logger } from '../logging/logger';
-import { readPrivateFile, removeQuietly, writeFileAtomically, writeTempFile } from './token-store';
+import { parseJsonObject, readPrivateFile, removeQuietly, writeFileAtomically, writeTempFile } from './token-store';
 
 export interface LockOwner {
   readonly pid: number;
@@ -223,13 +223,8 @@ export class FlightLocks {
 
   readFailure(id: string): SharedFailure | undefined {
     const text = readPrivateFile(this.failurePath(id));
-    if (text === undefined) return undefined;
-    try {
-      const value = JSON.parse(text) as Partial<SharedFailure>;
-      return typeof value.at === 'number' && typeof value.message === 'string' ? { at: value.at, message: value.message } : undefined;
-    } catch {
-      return undefined;
-    }
+    const value = text === undefined ? undefined : parseJsonObject(text);
+    return typeof value?.at === 'number' && typeof value.message === 'string' ? { at: value.at, message: value.message } : undefined;
   }
 
   private newOwner(now: number): LockOwner {
@@ -287,14 +282,8 @@ function inspectLock(path: string): LockHolder {
 
 /** A lock's JSON, or undefined for anything that is not one of our locks. */
 export function parseOwner(text: string): LockOwner | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (value === null || typeof value !== 'object') return undefined;
-  const owner = value as Record<string, unknown>;
+  const owner = parseJsonObject(text);
+  if (owner === undefined) return undefined;
   const isCount = (field: unknown): field is number => typeof field === 'number' && Number.isSafeInteger(field) && field >= 0;
   if (!isCount(owner.pid) || owner.pid === 0 || typeof owner.host !== 'string' || typeof owner.since !== 'number' || !Number.isFinite(owner.since)) return undefined;
   // The nonce names the clearing marker: it must be a plain token, never a path.

@@ -148,6 +148,17 @@ export function writeTempFile(dir: string, text: string, options: { sync: boolea
   }
 }
 
+/** The JSON object `text` holds; undefined for anything else (torn, garbage, an array, null). */
+export function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
 function listDir(dir: string): string[] {
   try {
     return readdirSync(dir);

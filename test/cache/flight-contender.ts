@@ -20,8 +20,8 @@ const HOUR = 60 * 60 * 1000;
 /** Long enough for late contenders to find the lock held, not the token stored. */
 const FETCH_MS = 40;
 
-export const roundKey = (round: number): CacheKey => ({ service: 'ecr', registry: `round-${round}.example`, region: 'eu-west-1', endpoint: 'standard', identity: 'contenders' });
-export const roundId = (round: number): string => `round-${round}`;
+const roundKey = (round: number): CacheKey => ({ service: 'ecr', registry: `round-${round}.example`, region: 'eu-west-1', endpoint: 'standard', identity: 'contenders' });
+const roundId = (round: number): string => `round-${round}`;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

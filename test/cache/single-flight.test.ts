@@ -52,17 +52,15 @@ function ownerOf(holder: LockHolder): LockOwner {
   return (holder as { owner: LockOwner }).owner;
 }
 
-/** A lock file as this build writes them, with `overrides`. */
-function plantLock(dir: string, overrides: Partial<LockOwner> & Record<string, unknown> = {}): LockOwner {
+/** A lock on ID in `dir` as this process takes them, with `overrides` (a dead pid, another host…). */
+function plantLock(dir: string, overrides: Partial<LockOwner> = {}): LockOwner {
   const probe = freshDir();
-  const locks = new FlightLocks(probe, silentLogger);
-  locks.tryAcquire(ID, NOW);
+  new FlightLocks(probe, silentLogger).tryAcquire(ID, NOW);
   const owner = { ...ownerOf(new FlightLocks(probe, silentLogger).holderOf(ID)), ...overrides };
   writeFileSync(join(dir, `${ID}.lock`), JSON.stringify(owner), { mode: 0o600 });
-  return owner as LockOwner;
+  return owner;
 }
 
-/** What another process on this host holding the lock looks like: the live test runner itself, by default. */
 const lockHolder = (owner: LockOwner): LockHolder => ({ kind: 'owner', owner });
 
 describe('FlightLocks.tryAcquire', () => {

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseEntry } from '../../src/cache/entry';
-import { ACCOUNT, assertServed, cacheWorld, entryFiles, get, HOST, tokensDir } from '../support/cache-world';
-import { cleanEnv, HELPER_BIN, makeTempHome, runCommand, type Env, type HelperResult } from '../support/helper-process';
+import { ACCOUNT, assertServed, cacheWorld, entryFiles, get, HOST, runOnFullDisk, tokensDir } from '../support/cache-world';
+import { cleanEnv, HELPER_BIN, makeTempHome, type Env, type HelperResult } from '../support/helper-process';
 
 const KEY_ID = 'AKIDCACHEDAMAGE';
 const world = cacheWorld({ [KEY_ID]: 'cache-damage-secret' }, KEY_ID);
@@ -143,25 +143,14 @@ describe('damaged caches and untrusted directories never fail a get', () => {
   });
 
   it('a full disk and a read-only cache never fail a get', async (t) => {
-    const probe = await runCommand('unshare', ['--mount', '--propagation', 'private', 'true'], { env: cleanEnv('/tmp') });
-    if (probe.code !== 0) {
-      t.skip(`cannot make a private mount namespace here (unshare --mount: ${probe.stderr.trim()})`);
-      return;
-    }
     const env = freshEnv();
-    const cacheDir = join(env.HOME ?? '', '.ecr');
-    mkdirSync(cacheDir, { mode: 0o700 });
-    // A 64 KiB tmpfs filled to the last byte, then the same remounted read-only.
-    const script = [
-      'set -e',
-      `mount -t tmpfs -o size=64k,mode=0700 tmpfs "${cacheDir}"`,
-      `mkdir -m 0700 "${cacheDir}/tokens" "${cacheDir}/log"`,
-      `dd if=/dev/zero of="${cacheDir}/fill" bs=4k 2>/dev/null || true`,
+    // The full tmpfs, then the same remounted read-only.
+    const result = await runOnFullDisk(t, env, [
       `"$1" get <<EOF\n${HOST}\nEOF`,
-      `mount -o remount,ro "${cacheDir}"`,
+      'mount -o remount,ro "$CACHE"',
       `"$1" get <<EOF\n${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com\nEOF`,
-    ].join('\n');
-    const result = await runCommand('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', HELPER_BIN], { env });
+    ]);
+    if (result === undefined) return;
     assert.equal(result.code, 0, result.stdout + result.stderr);
     const answers = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, string>);
     assert.deepEqual(answers.map((answer) => answer.ServerURL), [HOST, `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`]);

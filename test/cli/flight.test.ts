@@ -11,9 +11,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assertNoFlightLeftovers, assertServed, BURST_TIMEOUT_MS, cacheWorld, get, HOST, secretOf, tokensDir } from '../support/cache-world';
+import { assertNoFlightLeftovers, assertServed, BURST_TIMEOUT_MS, cacheWorld, get, HOST, runOnFullDisk, secretOf, tokensDir } from '../support/cache-world';
 import { startCpuLoad, type CpuLoad } from '../support/cpu-load';
-import { cleanEnv, HELPER_BIN, runCommand, type Env } from '../support/helper-process';
+import { HELPER_BIN, type Env } from '../support/helper-process';
 
 const KEY_ID = 'AKIDFLIGHTTESTS';
 const world = cacheWorld({ [KEY_ID]: 'flight-tests-secret-access-key' }, KEY_ID);
@@ -132,28 +132,16 @@ describe('what is at the lock name never costs a miss its time', () => {
   });
 
   it('a full disk: the leader leaves no lock behind, and the next miss does not wait on one', async (t) => {
-    const probe = await runCommand('unshare', ['--mount', '--propagation', 'private', 'true'], { env: cleanEnv('/tmp') });
-    if (probe.code !== 0) {
-      t.skip(`cannot make a private mount namespace here (unshare --mount: ${probe.stderr.trim()})`);
-      return;
-    }
     const env = freshEnv();
-    const cacheDir = join(env.HOME ?? '', '.ecr');
-    mkdirSync(cacheDir, { mode: 0o700 });
-    // A 64 KiB tmpfs filled to the last byte: a file can be created, not written.
-    const script = [
-      'set -e',
-      `mount -t tmpfs -o size=64k,mode=0700 tmpfs "${cacheDir}"`,
-      `mkdir -m 0700 "${cacheDir}/tokens"`,
-      `dd if=/dev/zero of="${cacheDir}/fill" bs=4k 2>/dev/null || true`,
+    const result = await runOnFullDisk(t, env, [
       `"$1" get <<EOF\n${HOST}\nEOF`,
-      `echo "after full: $(ls -A "${cacheDir}/tokens" | tr '\\n' ' ')"`,
-      `rm "${cacheDir}/fill"`,
+      'echo "after full: $(ls -A "$CACHE/tokens" | tr \'\\n\' \' \')"',
+      'rm "$CACHE/fill"',
       `"$1" get <<EOF\n${HOST}\nEOF`,
-      `echo "after space: $(ls -A "${cacheDir}/tokens" | tr '\\n' ' ')"`,
-      `cat "${cacheDir}"/log/* 2>/dev/null || true`,
-    ].join('\n');
-    const result = await runCommand('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', HELPER_BIN], { env });
+      'echo "after space: $(ls -A "$CACHE/tokens" | tr \'\\n\' \' \')"',
+      'cat "$CACHE"/log/* 2>/dev/null || true',
+    ]);
+    if (result === undefined) return;
     assert.equal(result.code, 0, result.stdout + result.stderr);
     const lines = result.stdout.split('\n');
     assert.deepEqual(lines.filter((line) => line.startsWith('{"ServerURL"')).map((line) => (JSON.parse(line) as { ServerURL: string }).ServerURL), [HOST, HOST]);

@@ -4,11 +4,11 @@
  * pointed at it, and a few ways to look at the answers and at the cache directory.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, beforeEach } from 'node:test';
+import { after, before, beforeEach, type TestContext } from 'node:test';
 import { startEcrEmulator, type EcrEmulator } from './ecr-emulator';
-import { cleanEnv, makeTempHome, runHelper, type Env, type HelperResult } from './helper-process';
+import { cleanEnv, HELPER_BIN, makeTempHome, runCommand, runHelper, type Env, type HelperResult } from './helper-process';
 
 export const ACCOUNT = '123456789012';
 export const HOST = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`;
@@ -68,4 +68,29 @@ export function assertServed(result: HelperResult, host = HOST): void {
 /** Nothing of the single flight is left behind: no lock, no clearing marker, no temp file. */
 export function assertNoFlightLeftovers(env: Env): void {
   assert.deepEqual(readdirSync(tokensDir(env)).filter((name) => !name.endsWith('.json')), []);
+}
+
+/**
+ * Runs the shell `steps` with the env's cache directory (`$HOME/.ecr`, in "$CACHE") on a 64 KiB
+ * tmpfs filled to the last byte (a file can be created there, not written), in a private mount
+ * namespace, with the helper as "$1". Undefined, the test skipped, where no mount namespace can
+ * be made.
+ */
+export async function runOnFullDisk(t: TestContext, env: Env, steps: readonly string[]): Promise<HelperResult | undefined> {
+  const probe = await runCommand('unshare', ['--mount', '--propagation', 'private', 'true'], { env: cleanEnv('/tmp') });
+  if (probe.code !== 0) {
+    t.skip(`cannot make a private mount namespace here (unshare --mount: ${probe.stderr.trim()})`);
+    return undefined;
+  }
+  const cacheDir = join(env.HOME ?? '', '.ecr');
+  mkdirSync(cacheDir, { mode: 0o700 });
+  const script = [
+    'set -e',
+    `CACHE="${cacheDir}"`,
+    'mount -t tmpfs -o size=64k,mode=0700 tmpfs "$CACHE"',
+    'mkdir -m 0700 "$CACHE/tokens" "$CACHE/log"',
+    'dd if=/dev/zero of="$CACHE/fill" bs=4k 2>/dev/null || true',
+    ...steps,
+  ].join('\n');
+  return runCommand('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', HELPER_BIN], { env });
 }
