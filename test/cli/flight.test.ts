@@ -65,16 +65,19 @@ describe('a leader that dies or fails', () => {
 
   it('a leader that fails shares its failure: an outage costs one flight, not one per waiter', async () => {
     const env = freshEnv();
-    // The leader's first attempt hangs until its request timeout, so that all eight are
-    // waiting on it; its retry is refused.
-    world.emulator.inject({ kind: 'hang', times: 1 });
+    // The leader's first two attempts hang until their request timeout (5 s each), so that the
+    // seven others, started once it has called, are all waiting on it however slowly they
+    // start; its third attempt is refused.
+    world.emulator.inject({ kind: 'hang', times: 2 });
     world.emulator.inject({ kind: 'access-denied' });
-    const results = await Promise.all(Array.from({ length: 8 }, () => get(env)));
+    const leader = get(env, HOST, BURST_TIMEOUT_MS);
+    while (world.emulator.calls.length === 0) await sleep(20);
+    const results = await Promise.all([leader, ...Array.from({ length: 7 }, () => get(env, HOST, BURST_TIMEOUT_MS))]);
     for (const result of results) {
       assert.equal(result.code, 1);
       assert.match(result.stdout, /^cannot get an ECR token for \S+: AccessDeniedException: /);
     }
-    assert.equal(world.emulator.calls.length, 2, 'the hung attempt and its refused retry, for all eight');
+    assert.equal(world.emulator.calls.length, 3, 'the two hung attempts and the refused third, for all eight');
   });
 });
 
