@@ -8,7 +8,7 @@
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkPrivateDirs, ensurePrivateDirs, errorCode } from '../fs/private-dir';
-import { replaceFile } from '../fs/replace-file';
+import { removeQuietly, replaceFile } from '../fs/replace-file';
 import type { Logger } from '../logging/logger';
 import { isCacheable, parseEntry, type CacheEntry } from './entry';
 
@@ -100,7 +100,9 @@ export class TokenStore {
         if (entry !== undefined && now < entry.expiresAt) continue;
         if (entry === undefined && modifiedWithin(path, now, ABANDONED_FILE_MS)) continue;
         removeQuietly(path);
-      } else if (name.endsWith('.tmp') || name.includes('.stale.') || name.endsWith('.failed')) {
+      } else if (name.endsWith('.tmp') || name.includes('.clearing.') || name.includes('.stale.') || name.endsWith('.failed')) {
+        // `.clearing.`: markers of lock clearers killed mid-way (single-flight.ts); `.stale.`:
+        // locks set aside by earlier builds.
         if (!modifiedWithin(path, now, ABANDONED_FILE_MS)) removeQuietly(path);
       }
     }
@@ -142,6 +144,17 @@ export function writeFileAtomically(dir: string, path: string, text: string, log
   }
 }
 
+/** The JSON object `text` holds; undefined for anything else (torn, garbage, an array, null). */
+export function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
 function listDir(dir: string): string[] {
   try {
     return readdirSync(dir);
@@ -155,13 +168,5 @@ function modifiedWithin(path: string, now: number, windowMs: number): boolean {
     return now - statSync(path).mtimeMs < windowMs;
   } catch {
     return false;
-  }
-}
-
-export function removeQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Already gone, or another process removed it first.
   }
 }

@@ -23,11 +23,18 @@ import type { HelperContext } from './context';
 /** The longest a token request waits on AWS in all, retries included: a hang must not block a pull. */
 export const GET_DEADLINE_MS = 15_000;
 
+/**
+ * The single flight's bounds (docs/SPEC.md section 4). A leader's AWS call ends by
+ * GET_DEADLINE_MS, but on a starved machine loading the SDK before it can take seconds more:
+ * twice the deadline lets a slow live leader finish, and still bounds a waiter behind a holder
+ * that never lets go. Waiters wake when the lock file changes; the poll behind that starts at
+ * 50 ms and backs off to 1 s, which is also how soon a leader killed with SIGKILL is noticed.
+ */
 export const FLIGHT_LIMITS: FlightLimits = {
-  pollMs: 25,
-  // A leader's fetch ends by GET_DEADLINE_MS; its lock cannot legitimately be much older.
-  lockMaxAgeMs: GET_DEADLINE_MS + 5_000,
-  maxWaitMs: GET_DEADLINE_MS + 5_000,
+  firstPollMs: 50,
+  maxPollMs: 1_000,
+  lockMaxAgeMs: 2 * GET_DEADLINE_MS,
+  maxWaitMs: 2 * GET_DEADLINE_MS,
 };
 
 export interface TokenRequest {
