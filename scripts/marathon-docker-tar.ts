@@ -15,14 +15,13 @@
  *   default when no --registry is given.
  * - `--output <file>`: default `docker.tar.gz` in the current directory.
  *
- * The tar writer is a minimal POSIX ustar writer, so the script needs nothing but Node.
+ * `docker-credential-ecr-login configure --archive <file>` writes the same archive; this script
+ * shares its code (src/commands/docker-config.ts) and needs nothing but Node.
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { addHelperEntries, credHelpersKey, dockerConfigArchive } from '../src/commands/docker-config';
 import { isEcrHost } from '../src/registry/parse';
-
-export const HELPER_SUFFIX = 'ecr-login';
 
 export interface DockerConfigOptions {
   /** ECR registry hosts for `credHelpers`. */
@@ -31,88 +30,15 @@ export interface DockerConfigOptions {
   readonly credsStore: boolean;
 }
 
-export interface DockerConfigFile {
-  credsStore?: string;
-  credHelpers?: Record<string, string>;
-}
-
-/** The `.docker/config.json` content. Throws for a host that is not an ECR registry. */
-export function dockerConfigFor(options: DockerConfigOptions): DockerConfigFile {
-  const config: DockerConfigFile = {};
-  if (options.credsStore) config.credsStore = HELPER_SUFFIX;
-  if (options.registries.length > 0) {
-    config.credHelpers = {};
-    for (const given of options.registries) {
-      // Docker looks credHelpers up by the image's registry as written: host, or host:port.
-      const host = given.trim().replace(/^https?:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
-      if (!isEcrHost(host)) throw new Error(`not an ECR registry host: ${JSON.stringify(given)}`);
-      config.credHelpers[host] = HELPER_SUFFIX;
-    }
-  }
-  if (config.credsStore === undefined && config.credHelpers === undefined) throw new Error('nothing to configure: give --registry <host> or --creds-store');
-  return config;
-}
-
-export interface TarEntry {
-  /** Relative path; directories end with `/`. */
-  readonly path: string;
-  readonly type: 'file' | 'directory';
-  readonly mode: number;
-  readonly content?: Buffer;
-  /** Seconds since the epoch. */
-  readonly mtime: number;
-}
-
-const BLOCK = 512;
-
-/** A POSIX ustar archive (uncompressed) of the entries, owned by root:root. */
-export function tarArchive(entries: readonly TarEntry[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const entry of entries) {
-    const content = entry.type === 'file' ? (entry.content ?? Buffer.alloc(0)) : Buffer.alloc(0);
-    parts.push(tarHeader(entry, content.length));
-    if (content.length > 0) {
-      parts.push(content);
-      const padding = (BLOCK - (content.length % BLOCK)) % BLOCK;
-      parts.push(Buffer.alloc(padding));
-    }
-  }
-  parts.push(Buffer.alloc(BLOCK * 2)); // end of archive
-  return Buffer.concat(parts);
-}
-
-function tarHeader(entry: TarEntry, size: number): Buffer {
-  const header = Buffer.alloc(BLOCK);
-  const name = entry.type === 'directory' && !entry.path.endsWith('/') ? `${entry.path}/` : entry.path;
-  if (Buffer.byteLength(name) > 100) throw new Error(`tar: path too long for this writer: ${name}`);
-  const octal = (value: number, width: number): string => `${value.toString(8).padStart(width - 1, '0')}\0`;
-  header.write(name, 0, 100, 'utf8');
-  header.write(octal(entry.mode & 0o7777, 8), 100, 8, 'ascii');
-  header.write(octal(0, 8), 108, 8, 'ascii'); // uid
-  header.write(octal(0, 8), 116, 8, 'ascii'); // gid
-  header.write(octal(size, 12), 124, 12, 'ascii');
-  header.write(octal(Math.floor(entry.mtime), 12), 136, 12, 'ascii');
-  header.write('        ', 148, 8, 'ascii'); // checksum placeholder: spaces
-  header.write(entry.type === 'directory' ? '5' : '0', 156, 1, 'ascii');
-  header.write('ustar\0', 257, 6, 'ascii');
-  header.write('00', 263, 2, 'ascii');
-  header.write('root', 265, 32, 'ascii');
-  header.write('root', 297, 32, 'ascii');
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'ascii');
-  return header;
-}
-
-/** `docker.tar.gz`: `.docker/` (0700) and `.docker/config.json` (0600). */
-export function dockerTarGz(config: DockerConfigFile, mtime = defaultMtime()): Buffer {
-  const json = Buffer.from(`${JSON.stringify(config, null, 2)}\n`, 'utf8');
-  return gzipSync(
-    tarArchive([
-      { path: '.docker/', type: 'directory', mode: 0o700, mtime },
-      { path: '.docker/config.json', type: 'file', mode: 0o600, content: json, mtime },
-    ]),
-  );
+/** The `.docker/config.json` text. Throws for a host that is not an ECR registry. */
+export function dockerConfigFor(options: DockerConfigOptions): string {
+  const hosts = options.registries.map((given) => {
+    const host = credHelpersKey(given);
+    if (!isEcrHost(host)) throw new Error(`not an ECR registry host: ${JSON.stringify(given)}`);
+    return host;
+  });
+  if (!options.credsStore && hosts.length === 0) throw new Error('nothing to configure: give --registry <host> or --creds-store');
+  return addHelperEntries(undefined, { hosts, store: options.credsStore }, '.docker/config.json').text;
 }
 
 /** SOURCE_DATE_EPOCH when set (reproducible archives), else now. */
@@ -169,7 +95,7 @@ export function runCli(argv: readonly string[], cwd = callerDirectory()): CliRes
       throw error;
     }
   }
-  let config: DockerConfigFile;
+  let config: string;
   try {
     config = dockerConfigFor({ registries, credsStore: credsStore || registries.length === 0 });
   } catch (error) {
@@ -178,9 +104,9 @@ export function runCli(argv: readonly string[], cwd = callerDirectory()): CliRes
   const target = resolve(cwd, output);
   // Write next to the target, then rename: a fetch never sees half an archive.
   const partial = join(dirname(target), `.${basename(target)}.${process.pid}.partial`);
-  writeFileSync(partial, dockerTarGz(config), { mode: 0o644 });
+  writeFileSync(partial, dockerConfigArchive(config, defaultMtime()), { mode: 0o644 });
   renameSync(partial, target);
-  return { code: 0, stdout: `${target}\n.docker/config.json: ${JSON.stringify(config)}\n`, stderr: '' };
+  return { code: 0, stdout: `${target}\n.docker/config.json: ${JSON.stringify(JSON.parse(config))}\n`, stderr: '' };
 }
 
 class UsageError extends Error {}

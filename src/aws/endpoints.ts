@@ -13,12 +13,22 @@ export interface EndpointVariant {
 const OVERRIDE_VARIABLES = {
   private: ['AWS_ENDPOINT_URL_ECR', 'AWS_ENDPOINT_URL'],
   public: ['AWS_ENDPOINT_URL_ECR_PUBLIC', 'AWS_ENDPOINT_URL'],
+  sts: ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'],
 } as const;
 
 /** The endpoint override the SDK will use for this registry's API, if the environment sets one. */
 export function endpointOverride(registry: EcrRegistry, env: Environment): string | undefined {
+  return configuredEndpoint(registry.kind, env);
+}
+
+/** The endpoint override for STS (GetCallerIdentity), if the environment sets one. */
+export function stsEndpointOverride(env: Environment): string | undefined {
+  return configuredEndpoint('sts', env);
+}
+
+function configuredEndpoint(service: keyof typeof OVERRIDE_VARIABLES, env: Environment): string | undefined {
   if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.trim().toLowerCase() === 'true') return undefined;
-  for (const name of OVERRIDE_VARIABLES[registry.kind]) {
+  for (const name of OVERRIDE_VARIABLES[service]) {
     const value = env[name]?.trim();
     if (value) return value;
   }

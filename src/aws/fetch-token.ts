@@ -1,7 +1,8 @@
 /**
  * Getting a registry token from AWS: ECR `GetAuthorizationToken` for private registries,
- * ECR Public's for public.ecr.aws. This is the only module that loads the AWS SDK, and it is
- * loaded only when a token must really be fetched.
+ * ECR Public's for public.ecr.aws. This module (and caller-identity.ts, which shares its
+ * credentials and limits) is the only one that loads the AWS SDK, and it is loaded only when a
+ * token must really be fetched.
  *
  * Credentials come from the SDK's default Node chain (`fromNodeProviderChain`), with our own
  * time limits (below), its messages routed to our log, and its failures put into one line.
@@ -18,6 +19,7 @@ import { decodeAuthorizationToken, isDateTime, TOKEN_LIFETIME_MS, trustedExpiry,
 import { endpointOverride, endpointVariant } from './endpoints';
 import { lastChildExit, watchChildProcesses } from './child-processes';
 import { CredentialsUnavailableError, ExplainedError, explainCredentialsFailure, explainProviderNote, type ChainReasons, type CredentialsFailureContext } from './errors';
+import { keepMetadataDirect, proxyAgentsFor } from './proxy-agent';
 
 /**
  * Network budgets. The SDK's defaults wait for ever on a silent socket; Docker and Nomad give
@@ -67,12 +69,14 @@ export type TokenFetcher = (registry: EcrRegistry, context: FetchContext) => Pro
 export const fetchRegistryToken: TokenFetcher = (registry, context) =>
   registry.kind === 'private' ? fetchPrivateToken(registry, context) : fetchPublicToken(registry, context);
 
-function requestHandlerOptions() {
+/** Limits, and the proxy agents when a proxy variable is set (docs/SPEC.md section 7). */
+export function requestHandlerOptions(env: Environment) {
   return {
     connectionTimeout: NETWORK_LIMITS.connectionTimeoutMs,
     requestTimeout: NETWORK_LIMITS.requestTimeoutMs,
     // Without it the SDK only warns when requestTimeout passes, and goes on waiting.
     throwOnRequestTimeout: true,
+    ...proxyAgentsFor(env, NETWORK_LIMITS.connectionTimeoutMs),
   };
 }
 
@@ -82,11 +86,12 @@ function requestHandlerOptions() {
  * out, SSO uses `sso_region`, and STS the profile's region, else the registry's (the SDK passes
  * the calling client's region down).
  */
-export function credentialChainOptions(logger: Logger, trace?: ChainTrace) {
+export function credentialChainOptions(env: Environment, logger: Logger, trace?: ChainTrace) {
   return {
     timeout: NETWORK_LIMITS.credentialEndpointTimeoutMs,
     maxRetries: NETWORK_LIMITS.credentialEndpointRetries,
-    clientConfig: { requestHandler: requestHandlerOptions(), maxAttempts: NETWORK_LIMITS.credentialServiceMaxAttempts },
+    // STS, SSO and SSO-OIDC: through the proxy. The metadata endpoints use clients of their own.
+    clientConfig: { requestHandler: requestHandlerOptions(env), maxAttempts: NETWORK_LIMITS.credentialServiceMaxAttempts },
     logger: sdkLogger(logger, trace),
   };
 }
@@ -101,8 +106,8 @@ export function clientConfig(registry: EcrRegistry, context: FetchContext) {
   context.logger.debug({ registry: registry.host, region, ...variant, endpoint }, 'calling GetAuthorizationToken');
   return {
     region,
-    credentials: credentialsProvider(context.plan ?? { kind: 'default-chain' }, context.logger),
-    requestHandler: requestHandlerOptions(),
+    credentials: credentialsProvider(context.plan ?? { kind: 'default-chain' }, context),
+    requestHandler: requestHandlerOptions(context.env),
     maxAttempts: NETWORK_LIMITS.maxAttempts,
     ...variant,
     ...(endpoint === undefined ? {} : { endpoint }),
@@ -116,18 +121,20 @@ type CredentialsProvider = ReturnType<typeof import('@aws-sdk/credential-provide
  * carrying what the chain said on its way down: why the profile or the container endpoint gave
  * nothing, which the SDK's final "Could not load credentials from any providers" no longer tells.
  */
-function credentialsProvider(plan: CredentialPlan, logger: Logger): CredentialsProvider {
+export function credentialsProvider(plan: CredentialPlan, { env, logger }: FetchContext): CredentialsProvider {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const providers = require('@aws-sdk/credential-providers') as typeof import('@aws-sdk/credential-providers');
   // A credential_process the chain starts must not outlive the helper, nor its failure go unexplained.
   watchChildProcesses();
+  // The metadata endpoints the chain may ask (IMDS, ECS) never go through a proxy.
+  keepMetadataDirect();
   const trace: ChainTrace = { stage: '', notes: [] };
   const chainFor = (chainPlan: DefaultChainPlan): CredentialsProvider =>
     providers.fromNodeProviderChain({
-      ...credentialChainOptions(logger, trace),
+      ...credentialChainOptions(env, logger, trace),
       ...(chainPlan.profile === undefined ? {} : { profile: chainPlan.profile }),
     });
-  const stsOptions = { clientConfig: credentialChainOptions(logger).clientConfig, logger: sdkLogger(logger) };
+  const stsOptions = { clientConfig: credentialChainOptions(env, logger).clientConfig, logger: sdkLogger(logger) };
   let provider: CredentialsProvider;
   switch (plan.kind) {
     case 'default-chain':
@@ -242,7 +249,7 @@ async function fetchPublicToken(registry: PublicRegistry, context: FetchContext)
 }
 
 /** A credentials failure becomes one explained line; an ECR failure is left as it is. */
-function explainCredentials(error: unknown, context: FetchContext): unknown {
+export function explainCredentials(error: unknown, context: FetchContext): unknown {
   if (!(error instanceof CredentialsUnavailableError)) return error;
   const cause = error.sdkError;
   const explained = explainCredentialsFailure(cause, planFailureContext(context, error.reasons));

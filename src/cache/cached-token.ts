@@ -7,15 +7,19 @@ import { ExplainedError } from '../aws/errors';
 import type { RegistryToken } from '../aws/authorization-token';
 import type { Logger } from '../logging/logger';
 import { entryToken, freshUntil, isFresh, isUnexpired, makeEntry, matchesKey, type CacheEntry, type CacheKey } from './entry';
-import type { FlightLocks } from './single-flight';
+import { sameHolder, type FlightLocks, type LockHolder } from './single-flight';
 import type { TokenStore } from './token-store';
 
 export interface FlightLimits {
-  /** How often a waiter looks for the leader's answer. */
-  readonly pollMs: number;
-  /** A lock older than this is stale whatever its owner: longer than any fetch may take. */
+  /** A waiter's first pause between looks; each next pause is twice as long, up to maxPollMs. */
+  readonly firstPollMs: number;
+  readonly maxPollMs: number;
+  /**
+   * Only for a holder on another host, whose process cannot be looked up: its lock is dead once
+   * older than this (or dated this far ahead). Longer than any fetch may take.
+   */
   readonly lockMaxAgeMs: number;
-  /** A waiter gives up waiting after this and fetches by itself. */
+  /** A waiter that has waited this long fetches by itself, leaving the lock to its live holder. */
   readonly maxWaitMs: number;
 }
 
@@ -42,13 +46,26 @@ export interface ServedToken {
   readonly freshUntil?: Date;
 }
 
-export async function getTokenThroughCache(request: CachedTokenRequest): Promise<ServedToken> {
-  const { locks, id, now, limits } = request;
-  const cached = readMatching(request);
-  if (cached !== undefined && isFresh(cached, now())) return served(cached, 'cache');
+/**
+ * A waiter that has found the lock released, replaced or dead this many times without an answer
+ * (a holder dying after holder, a name that keeps changing hands) fetches alone rather than go
+ * round again.
+ */
+const MAX_ROUNDS = 16;
 
+export async function getTokenThroughCache(request: CachedTokenRequest): Promise<ServedToken> {
+  const cached = readMatching(request);
+  if (cached !== undefined && isFresh(cached, request.now())) return served(cached, 'cache');
+  const answer = await throughSingleFlight(request);
+  // After the lock is released: its waiters need not wait for this.
+  if (answer.origin === 'fetched') request.store.prune(request.now());
+  return answer;
+}
+
+async function throughSingleFlight(request: CachedTokenRequest): Promise<ServedToken> {
+  const { locks, id, now, limits } = request;
   const waitStart = now();
-  for (;;) {
+  for (let round = 0; ; round += 1) {
     const attempt = locks.tryAcquire(id, now());
     if (attempt.state === 'acquired') {
       try {
@@ -61,29 +78,49 @@ export async function getTokenThroughCache(request: CachedTokenRequest): Promise
       }
     }
     if (attempt.state === 'unavailable') return fetchAndStore(request, false);
+    if (round >= MAX_ROUNDS) {
+      request.logger.warn({ rounds: round }, 'the token-cache lock keeps changing hands; fetching without it');
+      return fetchAndStore(request, false);
+    }
+    const { holder } = attempt;
+    if (holder.kind === 'none') continue;
+    if (!locks.isLive(holder, now(), limits.lockMaxAgeMs)) {
+      const clearing = locks.clear(id, holder, now(), limits.lockMaxAgeMs);
+      if (clearing === 'impossible') return fetchAndStore(request, false);
+      if (clearing !== 'busy') continue;
+    }
+    const waited = await waitOnHolder(request, holder, waitStart);
+    if (waited !== undefined) return waited;
+  }
+}
 
-    const heldSince = now();
-    for (;;) {
-      await request.sleep(limits.pollMs);
+/**
+ * Waits while `holder` keeps the lock: wakes when the lock file changes (inotify) and, as the
+ * safety net, after pauses that double from firstPollMs to maxPollMs, never spinning. Returns
+ * the token once the holder has stored it (or the failure it recorded); undefined once the lock
+ * is released, replaced or dead, for the caller to look again; a token fetched alone after
+ * maxWaitMs.
+ */
+async function waitOnHolder(request: CachedTokenRequest, holder: LockHolder, waitStart: number): Promise<ServedToken | undefined> {
+  const { locks, id, now, limits } = request;
+  const watch = locks.watchLock(id);
+  try {
+    for (let pause = limits.firstPollMs, looks = 0; ; pause = Math.min(pause * 2, limits.maxPollMs), looks += 1) {
       const stored = readMatching(request);
       if (stored !== undefined && isFresh(stored, now())) return served(stored, 'another-process');
       const failure = locks.readFailure(id);
-      if (failure !== undefined && failure.at >= waitStart) {
-        return fallbackOrThrow(request, new ExplainedError(failure.message));
-      }
-      if (!locks.isHeld(id)) break;
-      const owner = locks.readOwnerOf(id);
-      if (locks.isStale(owner, now(), limits.lockMaxAgeMs, heldSince)) {
-        request.logger.warn({ pid: owner?.pid }, 'token-cache lock holder is gone; taking over');
-        locks.breakStale(id, owner);
-        break;
-      }
-      if (now() - waitStart > limits.maxWaitMs) {
+      if (failure !== undefined && failure.at >= waitStart) return fallbackOrThrow(request, new ExplainedError(failure.message));
+      if (!sameHolder(locks.holderOf(id), holder)) return undefined;
+      // Judged just before the first look; a holder being cleared by another waiter is waited on once.
+      if (looks > 0 && !locks.isLive(holder, now(), limits.lockMaxAgeMs)) return undefined;
+      if (now() - waitStart >= limits.maxWaitMs) {
         request.logger.warn({ waitedMs: now() - waitStart }, 'gave up waiting for another helper process; fetching');
         return fetchAndStore(request, false);
       }
+      await Promise.race([watch.next(), request.sleep(pause)]);
     }
-    if (now() - waitStart > limits.maxWaitMs) return fetchAndStore(request, false);
+  } finally {
+    watch.close();
   }
 }
 
@@ -100,7 +137,6 @@ async function fetchAndStore(request: CachedTokenRequest, leader: boolean): Prom
   const entry = makeEntry(key, token, issuedAt);
   store.write(id, entry);
   if (leader) locks.clearFailure(id);
-  store.prune(now());
   return served(entry, 'fetched');
 }
 

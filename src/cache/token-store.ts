@@ -5,10 +5,10 @@
  * any instant leaves the old entry or the new, never a torn one. Nothing here ever fails a
  * `get`: a cache that cannot be read is a miss, one that cannot be written is skipped.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkPrivateDirs, ensurePrivateDirs, errorCode } from '../fs/private-dir';
+import { removeQuietly, replaceFile } from '../fs/replace-file';
 import type { Logger } from '../logging/logger';
 import { isCacheable, parseEntry, type CacheEntry } from './entry';
 
@@ -54,12 +54,35 @@ export class TokenStore {
 
   /** Every readable entry, for `list`. */
   entries(): CacheEntry[] {
-    const found: CacheEntry[] = [];
+    return this.entryFiles().map(({ entry }) => entry);
+  }
+
+  /**
+   * Removes the entries `which` selects (every entry when absent) and says how many. Only files
+   * that read as our entries: locks, temp files and anything foreign stay.
+   */
+  clear(which: (entry: CacheEntry) => boolean = () => true): number {
+    let removed = 0;
+    for (const { path, entry } of this.entryFiles()) {
+      if (!which(entry)) continue;
+      try {
+        unlinkSync(path);
+        removed += 1;
+      } catch {
+        // Gone already: another process pruned or replaced it.
+      }
+    }
+    return removed;
+  }
+
+  private entryFiles(): Array<{ readonly path: string; readonly entry: CacheEntry }> {
+    const found: Array<{ path: string; entry: CacheEntry }> = [];
     for (const name of listDir(this.dir)) {
       if (!name.endsWith('.json') || name.startsWith('.')) continue;
-      const text = readPrivateFile(join(this.dir, name));
+      const path = join(this.dir, name);
+      const text = readPrivateFile(path);
       const entry = text === undefined ? undefined : parseEntry(text);
-      if (entry !== undefined) found.push(entry);
+      if (entry !== undefined) found.push({ path, entry });
     }
     return found;
   }
@@ -77,7 +100,9 @@ export class TokenStore {
         if (entry !== undefined && now < entry.expiresAt) continue;
         if (entry === undefined && modifiedWithin(path, now, ABANDONED_FILE_MS)) continue;
         removeQuietly(path);
-      } else if (name.endsWith('.tmp') || name.includes('.stale.') || name.endsWith('.failed')) {
+      } else if (name.endsWith('.tmp') || name.includes('.clearing.') || name.includes('.stale.') || name.endsWith('.failed')) {
+        // `.clearing.`: markers of lock clearers killed mid-way (single-flight.ts); `.stale.`:
+        // locks set aside by earlier builds.
         if (!modifiedWithin(path, now, ABANDONED_FILE_MS)) removeQuietly(path);
       }
     }
@@ -110,24 +135,24 @@ export function readPrivateFile(path: string, limit = MAX_ENTRY_BYTES): string |
 }
 
 export function writeFileAtomically(dir: string, path: string, text: string, logger: Logger): boolean {
-  const temp = join(dir, `.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number | undefined;
   try {
-    fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-    const bytes = Buffer.from(text);
-    let offset = 0;
-    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(temp, path);
+    replaceFile(dir, path, text, 0o600);
     return true;
   } catch (error) {
-    if (fd !== undefined) closeSync(fd);
-    removeQuietly(temp);
     logger.warn({ path, code: errorCode(error) }, 'cannot write the token cache; going on without it');
     return false;
   }
+}
+
+/** The JSON object `text` holds; undefined for anything else (torn, garbage, an array, null). */
+export function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 function listDir(dir: string): string[] {
@@ -143,13 +168,5 @@ function modifiedWithin(path: string, now: number, windowMs: number): boolean {
     return now - statSync(path).mtimeMs < windowMs;
   } catch {
     return false;
-  }
-}
-
-export function removeQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Already gone, or another process removed it first.
   }
 }

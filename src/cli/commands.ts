@@ -93,6 +93,86 @@ export const COMMANDS: readonly CommandEntry[] = [
       return { exitCode: 0, stdout: `${versionLine()}\n` };
     },
   },
+  {
+    name: 'configure',
+    summary: 'point Docker (or a Nomad, podman or Marathon config) at this helper',
+    declare: (command) =>
+      command
+        .argument('[host...]', 'ECR registry hosts, or aliases from the settings file (default: your account\'s registry in your region, asked of STS)')
+        .option('--file <path>', 'edit this Docker-format file instead of the Docker config (Nomad\'s auth config, podman\'s auth.json)')
+        .option('--store', 'set "credsStore": "ecr-login" (every registry) instead of credHelpers entries')
+        .option('--archive <path>', 'write a Marathon/Mesos docker.tar.gz holding only .docker/config.json, and leave the Docker config alone')
+        .option('--dry-run', 'print the resulting file on stdout and write nothing')
+        .addHelpText(
+          'after',
+          [
+            '',
+            'The Docker config is $DOCKER_CONFIG/config.json, else ~/.docker/config.json. Every other key',
+            'of the file is kept; running it twice changes nothing.',
+            '',
+            'Examples:',
+            '  docker-credential-ecr-login configure 123456789012.dkr.ecr.eu-west-1.amazonaws.com public.ecr.aws',
+            '  AWS_REGION=eu-west-1 docker-credential-ecr-login configure',
+            '  docker-credential-ecr-login configure --file /etc/docker-auth.json 123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+            '  docker-credential-ecr-login configure --archive /etc/docker.tar.gz 123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+          ].join('\n'),
+        ),
+    run: async ({ args, options }, io) => {
+      const { configure } = await import('../commands');
+      return configure(args, options, io.context());
+    },
+  },
+  {
+    name: 'get-login-password',
+    summary: 'print the registry\'s password and a newline, for scripts',
+    declare: (command) =>
+      command
+        .argument('<host>', 'ECR registry host, or an alias from the settings file')
+        .addHelpText(
+          'after',
+          [
+            '',
+            'The same token get answers, through the same cache. Errors go to stderr, with exit status 1.',
+            '',
+            'Example:',
+            '  kubectl create secret docker-registry ecr --docker-server=123456789012.dkr.ecr.eu-west-1.amazonaws.com \\',
+            '    --docker-username=AWS --docker-password="$(docker-credential-ecr-login get-login-password 123456789012.dkr.ecr.eu-west-1.amazonaws.com)"',
+          ].join('\n'),
+        ),
+    run: async ({ args }, io) => {
+      const { getLoginPassword } = await import('../commands');
+      return getLoginPassword(args[0] ?? '', io.context());
+    },
+  },
+  {
+    name: 'doctor',
+    summary: 'say what the helper would do, and what is wrong',
+    declare: (command) =>
+      command
+        .argument('[host]', 'a registry to check: its region, endpoint, identity, and a live call to STS and ECR')
+        .option('--offline', 'skip the live call')
+        .addHelpText('after', '\nExit status 0 when nothing is wrong, 1 when something is; each problem is a line starting "problem:".'),
+    run: async ({ args, options }, io) => {
+      const { doctor } = await import('../commands');
+      return doctor(args[0], { offline: options.offline === true }, io.context());
+    },
+  },
+  {
+    name: 'cache',
+    summary: 'cache clear [host]: remove cached tokens (all, or one registry\'s)',
+    declare: (command) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { Argument } = require('commander') as typeof import('commander');
+      command
+        .addArgument(new Argument('<action>', 'what to do with the token cache').choices(['clear']))
+        .argument('[host]', 'only this registry\'s tokens (every identity\'s); default: all')
+        .addHelpText('after', '\nOnly the helper\'s own token files are removed: never the Go helper\'s cache.json, nor anything else.');
+    },
+    run: async ({ args }, io) => {
+      const { clearCache } = await import('../commands');
+      return clearCache(args[1], io.context());
+    },
+  },
 ];
 
 export function findCommand(name: string | undefined): CommandEntry | undefined {

@@ -4,7 +4,7 @@
  */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { homeDirectory, readSettings, type Environment } from '../config/settings';
+import { homeDirectory, NO_HOME_DIR, readSettings, type Environment } from '../config/settings';
 import { errorCode } from '../fs/private-dir';
 import { openLogger, silentLogger, type Logger } from '../logging/logger';
 import { HELPER_NAME, USAGE_LINE } from '../protocol/messages';
@@ -23,12 +23,6 @@ export interface ProcessIo {
   /** The base name the executable was called by (a link may stand for a command). */
   readonly invokedAs?: string;
 }
-
-/**
- * Where an account without a home "lives" (Debian's convention for such accounts, and a path
- * that never exists): `~/.aws/config` and the like are then simply absent, as they are to the user.
- */
-const NO_HOME_DIR = '/nonexistent';
 
 /** Runs one invocation and says what to print; never throws. */
 export async function run(argv: readonly string[], io: ProcessIo): Promise<Outcome> {
@@ -62,6 +56,9 @@ async function runCommandLine(argv: readonly string[], io: ProcessIo): Promise<O
         : error instanceof CommanderError
           ? error.message.replace(/^error: /, '')
           : String(error);
+    // An operator command's user is a person at a shell: the error and where to look, on stderr.
+    const entry = findCommand(first);
+    if (entry !== undefined && !entry.protocol) return { exitCode: 1, stdout: '', stderr: `${HELPER_NAME}: ${reason} (see "${HELPER_NAME} ${entry.name} --help")\n` };
     return { exitCode: 1, stdout: `${USAGE_LINE}\n`, stderr: `${HELPER_NAME}: ${reason}\n` };
   }
   if (chosen === undefined) return { exitCode: 1, stdout: `${USAGE_LINE}\n` };
@@ -93,7 +90,6 @@ function buildProgram(choose: (entry: CommandEntry, invocation: Invocation) => v
   });
   for (const entry of COMMANDS) {
     const command = program.command(entry.name).description(entry.summary).allowExcessArguments(false).exitOverride();
-    if (entry.protocol) command.helpOption(false);
     entry.declare?.(command);
     if (command.commands.length === 0) {
       command.action((...parsed: unknown[]) => {

@@ -15,6 +15,8 @@ interface CommonSettings {
   readonly podRoleArn?: string;
   /** One line each for the user's terminal: a setting that was refused, and what the helper does instead. */
   readonly notices: readonly string[];
+  /** The per-registry settings file: `AWS_ECR_CONFIG`, else `~/.ecr/config.json` (src/config/registry-settings.ts). */
+  readonly settingsFile: string;
 }
 
 /**
@@ -34,6 +36,13 @@ export type Settings = CommonSettings & CacheSettings;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
+/**
+ * The home of a user who has none (Debian's convention): what the AWS SDK is given as HOME, and
+ * where the settings file is looked for, so that nothing is ever read relative to the directory
+ * a client happened to run us from.
+ */
+export const NO_HOME_DIR = '/nonexistent';
+
 export function readSettings(env: Environment, homeDir: string | undefined): Settings {
   const notices: string[] = [];
   const cacheDir = chooseCacheDir(env, homeDir, notices);
@@ -43,6 +52,7 @@ export function readSettings(env: Environment, homeDir: string | undefined): Set
     logLevel: parseLogLevel(env.AWS_ECR_LOG_LEVEL),
     notices,
     ...(podRoleArn === undefined ? {} : { podRoleArn }),
+    settingsFile: nonEmpty(env.AWS_ECR_CONFIG) ?? join(homeDir !== undefined && isAbsolute(homeDir) ? homeDir : NO_HOME_DIR, '.ecr', 'config.json'),
   };
   if (cacheDir === undefined) return { ...common, cacheDisabled: true, cacheDir: undefined, logDir: undefined };
   const logDir = join(cacheDir, 'log');
@@ -71,6 +81,11 @@ function chooseCacheDir(env: Environment, homeDir: string | undefined, notices: 
  */
 export function homeDirectory(env: Environment, passwdHome: () => string | undefined): string | undefined {
   return nonEmpty(env.HOME) ?? nonEmpty(env.USERPROFILE) ?? passwdHome();
+}
+
+/** The Docker CLI's configuration file: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. */
+export function dockerConfigFile(env: Environment, homeDir: string): string {
+  return join(nonEmpty(env.DOCKER_CONFIG) ?? join(homeDir, '.docker'), 'config.json');
 }
 
 function parseLogLevel(value: string | undefined): LogLevel {

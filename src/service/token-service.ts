@@ -23,11 +23,18 @@ import type { HelperContext } from './context';
 /** The longest a token request waits on AWS in all, retries included: a hang must not block a pull. */
 export const GET_DEADLINE_MS = 15_000;
 
+/**
+ * The single flight's bounds (docs/SPEC.md section 4). A leader's AWS call ends by
+ * GET_DEADLINE_MS, but on a starved machine loading the SDK before it can take seconds more:
+ * twice the deadline lets a slow live leader finish, and still bounds a waiter behind a holder
+ * that never lets go. Waiters wake when the lock file changes; the poll behind that starts at
+ * 50 ms and backs off to 1 s, which is also how soon a leader killed with SIGKILL is noticed.
+ */
 export const FLIGHT_LIMITS: FlightLimits = {
-  pollMs: 25,
-  // A leader's fetch ends by GET_DEADLINE_MS; its lock cannot legitimately be much older.
-  lockMaxAgeMs: GET_DEADLINE_MS + 5_000,
-  maxWaitMs: GET_DEADLINE_MS + 5_000,
+  firstPollMs: 50,
+  maxPollMs: 1_000,
+  lockMaxAgeMs: 2 * GET_DEADLINE_MS,
+  maxWaitMs: 2 * GET_DEADLINE_MS,
 };
 
 export interface TokenRequest {
@@ -54,20 +61,9 @@ export class TokenUnavailableError extends Error {
 
 /** Serves the registry's token for the plan's identity, from the cache or from AWS; throws TokenUnavailableError. */
 export async function obtainToken(request: TokenRequest, context: HelperContext): Promise<ObtainedToken> {
-  const { registry, plan } = request;
-  const api = registry.kind === 'private' ? 'ECR' : 'ECR Public';
-  const explain = (error: unknown): string =>
-    explainAwsFailure(error, {
-      api,
-      endpoint: endpointOverride(registry, context.env),
-      credentialSources: describeCredentialSources(plan.kind === 'default-chain' ? chainEnvironment(plan, context.env) : context.env, context.homeDir),
-    });
-  const fetch = (): Promise<RegistryToken> =>
-    withDeadline(
-      context.fetchToken()(registry, { env: context.env, logger: context.logger, plan }),
-      GET_DEADLINE_MS,
-      `no answer from AWS within ${GET_DEADLINE_MS / 1000} s`,
-    );
+  const { registry } = request;
+  const explain = (error: unknown): string => explainTokenFailure(error, request, context);
+  const fetch = (): Promise<RegistryToken> => fetchWithDeadline(request, context);
   try {
     // Read before anything else, cache or not: the SDK reads these files too, and one it must
     // not be given (too large, a FIFO) fails the request here, at once.
@@ -83,6 +79,31 @@ export async function obtainToken(request: TokenRequest, context: HelperContext)
     context.logger.error({ registry: registry.host, cause, err: error }, 'cannot get a token');
     throw new TokenUnavailableError(cause, registry);
   }
+}
+
+/** One call to AWS for the registry's token, bypassing the cache, within GET_DEADLINE_MS. */
+export function fetchWithDeadline(request: TokenRequest, context: HelperContext): Promise<RegistryToken> {
+  return withinGetDeadline(context.fetchToken()(request.registry, { env: context.env, logger: context.logger, plan: request.plan }));
+}
+
+/** Any call to AWS a command makes, bounded as a token request is: a hang must not block anyone. */
+export function withinGetDeadline<T>(work: Promise<T>): Promise<T> {
+  return withDeadline(work, GET_DEADLINE_MS, `no answer from AWS within ${GET_DEADLINE_MS / 1000} s`);
+}
+
+/** A failure to get the registry's token, in one line for a person. */
+export function explainTokenFailure(error: unknown, request: TokenRequest, context: HelperContext): string {
+  const { registry, plan } = request;
+  return explainAwsFailure(error, {
+    api: registry.kind === 'private' ? 'ECR' : 'ECR Public',
+    endpoint: endpointOverride(registry, context.env),
+    credentialSources: credentialSourcesOf(plan, context),
+  });
+}
+
+/** The sources the SDK's chain tries under the plan, for a "no credentials" message. */
+export function credentialSourcesOf(plan: CredentialPlan, context: HelperContext): string[] {
+  return describeCredentialSources(plan.kind === 'default-chain' ? chainEnvironment(plan, context.env) : context.env, context.homeDir);
 }
 
 async function serveToken(

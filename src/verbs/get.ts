@@ -1,19 +1,23 @@
 /**
  * `get`: the server URL on stdin, the registry's credentials as JSON on stdout.
  */
-import { DEFAULT_CHAIN } from '../identity/plan';
 import { HELPER_NAME, MISSING_SERVER_URL, NOT_FOUND } from '../protocol/messages';
 import { failure, success, type Outcome } from '../protocol/outcome';
-import { parseRegistry } from '../registry/parse';
+import type { EcrRegistry } from '../registry/parse';
 import type { HelperContext } from '../service/context';
+import { noTokenLine, resolveRegistry } from '../service/registry-target';
 import { obtainToken, TokenUnavailableError } from '../service/token-service';
 
 export async function get(input: string, context: HelperContext): Promise<Outcome> {
   const serverUrl = input.trim();
   if (serverUrl === '') return failure(MISSING_SERVER_URL);
 
-  const registry = parseRegistry(serverUrl);
-  if (registry === undefined) {
+  const resolution = resolveRegistry(serverUrl, context.settings.settingsFile);
+  if (resolution.kind === 'not-ecr') {
+    if (resolution.settingsProblem !== undefined) {
+      context.logger.warn({ serverUrl, problem: resolution.settingsProblem }, 'settings file unusable');
+      return failure(NOT_FOUND, `${HELPER_NAME}: ${resolution.settingsProblem}`);
+    }
     const { explainNearMiss } = await import('../registry/near-miss');
     const nearMiss = explainNearMiss(serverUrl);
     if (nearMiss === undefined) {
@@ -24,18 +28,27 @@ export async function get(input: string, context: HelperContext): Promise<Outcom
     context.logger.warn({ serverUrl, reason: nearMiss }, 'looks like ECR but is not an ECR registry');
     return failure(NOT_FOUND, `${HELPER_NAME}: ${nearMiss}`);
   }
+  if (resolution.kind === 'bad-settings') {
+    context.logger.error({ serverUrl, problem: resolution.problem }, 'settings file unusable');
+    return unavailable(resolution.registry, resolution.problem);
+  }
 
+  const { registry, plan, alias } = resolution.target;
   try {
-    const { served, warning } = await obtainToken({ registry, plan: DEFAULT_CHAIN }, context);
+    const { served, warning } = await obtainToken({ registry, plan }, context);
     const { token } = served;
     return success(`${JSON.stringify({ ServerURL: serverUrl, Username: token.username, Secret: token.secret })}\n`, warning);
   } catch (error) {
     if (!(error instanceof TokenUnavailableError)) throw error;
-    if (registry.kind === 'public') {
-      // Anonymous pulls work on ECR Public: let Docker go on without credentials.
-      return failure(NOT_FOUND, `${HELPER_NAME}: cannot get an ECR Public token, pulling anonymously: ${error.message}`);
-    }
-    const message = `cannot get an ECR token for ${registry.host}: ${error.message}`;
-    return failure(message, `${HELPER_NAME}: ${message}`);
+    return unavailable(registry, error.message, alias);
   }
+}
+
+function unavailable(registry: EcrRegistry, cause: string, alias?: string): Outcome {
+  if (registry.kind === 'public') {
+    // Anonymous pulls work on ECR Public: let Docker go on without credentials.
+    return failure(NOT_FOUND, `${HELPER_NAME}: cannot get an ECR Public token, pulling anonymously: ${cause}`);
+  }
+  const message = noTokenLine(registry, cause, alias);
+  return failure(message, `${HELPER_NAME}: ${message}`);
 }

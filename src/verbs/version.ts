@@ -1,20 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { HELPER_NAME } from '../protocol/messages';
 
 /**
- * `<name> <version>`, the version read from the installed package.json: the nearest one above
- * this file that is ours (the code runs from dist/src/ in tests and from the dist/bin/ bundle
- * when installed).
+ * The package version, written into the bundle at build time (scripts/bundle.js), so that it is
+ * right where no package.json is at hand: the standalone executable has none.
  */
+declare const EMBEDDED_VERSION: string | undefined;
+
+/** `<name> <version>`; the version is `unknown` only when the code runs unbundled. */
 export function versionLine(): string {
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    try {
-      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (manifest.name === HELPER_NAME) return `${HELPER_NAME} ${manifest.version ?? 'unknown'}`;
-    } catch {
-      // No package.json here: look further up.
-    }
-    if (dirname(dir) === dir) return `${HELPER_NAME} unknown`;
-  }
+  return `${HELPER_NAME} ${typeof EMBEDDED_VERSION === 'string' ? EMBEDDED_VERSION : 'unknown'}`;
 }

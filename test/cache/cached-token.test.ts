@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { RegistryToken } from '../../src/aws/authorization-token';
 import { getTokenThroughCache, type FlightLimits, type ServedToken } from '../../src/cache/cached-token';
 import { entryId, makeEntry, type CacheKey } from '../../src/cache/entry';
-import { FlightLocks, processIsAlive } from '../../src/cache/single-flight';
+import { FlightLocks, parseStartTime, processExists } from '../../src/cache/single-flight';
 import { TOKENS_DIR_NAME, TokenStore, openTokenStore } from '../../src/cache/token-store';
 import { silentLogger } from '../../src/logging/logger';
 
@@ -36,8 +36,39 @@ const ID = entryId(key);
 
 function deadPid(): number {
   const result = spawnSync(process.execPath, ['-e', '']);
-  assert.equal(processIsAlive(result.pid), false, 'the pid of an exited process was reused already');
+  assert.equal(processExists(result.pid), false, 'the pid of an exited process was reused already');
   return result.pid;
+}
+
+/** Another helper process holding the lock on ID in `dir`, until killed. */
+async function lockHolderProcess(dir: string): Promise<{ kill: () => void }> {
+  const script = `
+    const { FlightLocks } = require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'cache', 'single-flight.js'))});
+    const { silentLogger } = require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'logging', 'logger.js'))});
+    const attempt = new FlightLocks(${JSON.stringify(dir)}, silentLogger).tryAcquire(${JSON.stringify(ID)}, Date.now());
+    process.stdout.write(attempt.state + '\\n');
+    setInterval(() => undefined, 60_000);`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const state = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
+  assert.equal(state, 'acquired');
+  return {
+    // Synchronous, for onSleep: returns once the process is dead (gone, or a zombie).
+    kill: () => {
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      while (parseStartTime(readStatOf(child.pid)) !== undefined) {
+        // The kernel ends it within moments.
+      }
+    },
+  };
+}
+
+function readStatOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return '';
+  }
 }
 
 function tokenAt(time: number, secret: string): RegistryToken {
@@ -53,6 +84,8 @@ interface Harness {
   readonly clock: { t: number };
   fetchCalls: number;
   sleeps: number;
+  /** The length of every pause, in order. */
+  pauses: number[];
   /** What the next fetch does: answer with a new token, or fail with this error. */
   failWith: Error | undefined;
   /** Runs after each sleep, with the number of sleeps so far. */
@@ -73,9 +106,10 @@ function harness(options: { storeDir?: string; lockDir?: string; start?: number 
     clock: { t: options.start ?? Date.now() },
     fetchCalls: 0,
     sleeps: 0,
+    pauses: [],
     failWith: undefined,
     onSleep: () => undefined,
-    limits: { pollMs: 50, lockMaxAgeMs: 30_000, maxWaitMs: 120_000 },
+    limits: { firstPollMs: 50, maxPollMs: 400, lockMaxAgeMs: 30_000, maxWaitMs: 120_000 },
     get() {
       return getTokenThroughCache({
         store: h.store,
@@ -95,6 +129,7 @@ function harness(options: { storeDir?: string; lockDir?: string; start?: number 
         sleep: async (ms) => {
           h.clock.t += ms;
           h.sleeps += 1;
+          h.pauses.push(ms);
           await new Promise((resolve) => setImmediate(resolve));
           h.onSleep(h.sleeps);
         },
@@ -112,7 +147,7 @@ function seed(h: Harness, issuedAt: number, secret = 'seeded', entryKey: CacheKe
 }
 
 function leftovers(dir: string): string[] {
-  return readdirSync(dir).filter((name) => name.includes('.stale.') || name.endsWith('.tmp'));
+  return readdirSync(dir).filter((name) => name.includes('.clearing.') || name.endsWith('.tmp'));
 }
 
 describe('getTokenThroughCache: one process', () => {
@@ -130,7 +165,7 @@ describe('getTokenThroughCache: one process', () => {
     assert.equal(stored.issuedAt, start, 'issuedAt is taken before the request');
     assert.equal(stored.expiresAt, start + LIFETIME);
     assert.equal(statSync(h.store.entryPath(ID)).mode & 0o777, 0o600);
-    assert.equal(h.locks.isHeld(ID), false, 'the lock is released');
+    assert.deepEqual(h.locks.holderOf(ID), { kind: 'none' }, 'the lock is released');
 
     h.clock.t += HOUR;
     const second = await h.get();
@@ -182,7 +217,7 @@ describe('getTokenThroughCache: one process', () => {
     assert.equal(served.token.secret, 'old-but-valid');
     assert.equal(served.token.expiresAt.getTime(), issued + LIFETIME);
     assert.equal(h.fetchCalls, 1);
-    assert.equal(h.locks.isHeld(ID), false);
+    assert.deepEqual(h.locks.holderOf(ID), { kind: 'none' });
   });
 
   it('rejects when the fetch fails and the cached token has expired', async () => {
@@ -194,7 +229,7 @@ describe('getTokenThroughCache: one process', () => {
     h.failWith = failure;
     await assert.rejects(h.get(), (error: unknown) => error === failure);
     assert.equal(h.fetchCalls, 1);
-    assert.equal(h.locks.isHeld(ID), false, 'the lock is released after a failure');
+    assert.deepEqual(h.locks.holderOf(ID), { kind: 'none' }, 'the lock is released after a failure');
   });
 
   it('rejects when the fetch fails and nothing is cached, sharing the failure with waiters', async () => {
@@ -248,7 +283,7 @@ describe('getTokenThroughCache: one process', () => {
         now: () => Date.now(),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         logger: silentLogger,
-        limits: { pollMs: 2, lockMaxAgeMs: 60_000, maxWaitMs: 60_000 },
+        limits: { firstPollMs: 2, maxPollMs: 20, lockMaxAgeMs: 60_000, maxWaitMs: 60_000 },
       });
     const served = await Promise.all([request(), request(), request(), request(), request()]);
     assert.equal(fetchCalls, 1);
@@ -269,7 +304,7 @@ describe('getTokenThroughCache: waiting for another process', () => {
     assert.equal(served.token.secret, 'from-leader');
     assert.equal(h.fetchCalls, 0);
     assert.equal(h.sleeps, 3);
-    assert.equal(h.other.isHeld(ID), true, 'the leader\'s lock is left to the leader');
+    assert.equal(h.other.holderOf(ID).kind, 'owner', 'the leader\'s lock is left to the leader');
   });
 
   it('rejects with the message of the failure the lock holder records', async () => {
@@ -319,52 +354,142 @@ describe('getTokenThroughCache: waiting for another process', () => {
     const served = await h.get();
     assert.equal(served.origin, 'fetched');
     assert.equal(h.fetchCalls, 1);
-    assert.equal(h.locks.isHeld(ID), false);
+    assert.deepEqual(h.locks.holderOf(ID), { kind: 'none' });
   });
 
-  it('takes over a lock whose owner is dead, and fetches once', async () => {
+  it('takes over a lock whose owner is dead at once, and fetches once', async () => {
     const h = harness();
     const lockPath = join(h.dir, `${ID}.lock`);
     writeFileSync(lockPath, JSON.stringify({ pid: deadPid(), host: hostname(), since: h.clock.t, nonce: '00112233aabbccdd' }), { mode: 0o600 });
     const served = await h.get();
     assert.equal(served.origin, 'fetched');
     assert.equal(h.fetchCalls, 1);
+    assert.equal(h.sleeps, 0, 'no wait for a dead holder');
     assert.equal(existsSync(lockPath), false);
     assert.deepEqual(leftovers(h.dir), []);
     assert.equal(h.store.read(ID)?.secret, 'secret-1');
   });
 
-  it('breaks a lock older than lockMaxAgeMs even when its owner is alive', async () => {
+  it('takes over at once a lock naming a live process that did not take it (a reused pid)', async () => {
     const h = harness();
-    assert.equal(h.other.tryAcquire(ID, h.clock.t - h.limits.lockMaxAgeMs - 1).state, 'acquired');
-    const served = await h.get();
-    assert.equal(served.origin, 'fetched');
-    assert.equal(h.fetchCalls, 1);
-    assert.equal(h.sleeps, 1, 'judged stale at the first look');
-    assert.equal(h.locks.isHeld(ID), false);
+    assert.equal(h.other.tryAcquire(ID, h.clock.t).state, 'acquired');
+    const lockPath = join(h.dir, `${ID}.lock`);
+    const owner = JSON.parse(readFileSync(lockPath, 'utf8')) as { started: number };
+    writeFileSync(lockPath, JSON.stringify({ ...owner, started: owner.started + 1 }), { mode: 0o600 });
+    assert.equal((await h.get()).origin, 'fetched');
+    assert.equal(h.sleeps, 0);
   });
 
-  it('breaks a torn (empty) lock only after waiting lockMaxAgeMs', async () => {
+  it('takes over at once a lock of an earlier build naming a live process with a time in the future', async () => {
     const h = harness();
-    writeFileSync(join(h.dir, `${ID}.lock`), '', { mode: 0o600 });
+    const future = h.clock.t + 24 * HOUR;
+    writeFileSync(join(h.dir, `${ID}.lock`), JSON.stringify({ pid: process.pid, host: hostname(), since: future, nonce: '00112233aabbccdd' }), { mode: 0o600 });
+    assert.equal((await h.get()).origin, 'fetched');
+    assert.equal(h.sleeps, 0);
+  });
+
+  it('takes over at once the old lock of a holder on another host', async () => {
+    const h = harness();
+    writeFileSync(
+      join(h.dir, `${ID}.lock`),
+      JSON.stringify({ pid: process.pid, host: 'another-host', since: h.clock.t - h.limits.lockMaxAgeMs - 1, nonce: '00112233aabbccdd' }),
+      { mode: 0o600 },
+    );
+    assert.equal((await h.get()).origin, 'fetched');
+    assert.equal(h.sleeps, 0);
+  });
+
+  it('waits for a young lock of a holder on another host', async () => {
+    const h = harness();
+    writeFileSync(join(h.dir, `${ID}.lock`), JSON.stringify({ pid: process.pid, host: 'another-host', since: h.clock.t, nonce: '00112233aabbccdd' }), { mode: 0o600 });
+    h.onSleep = (count) => {
+      if (count === 2) h.store.write(ID, makeEntry(key, tokenAt(h.clock.t, 'from-afar'), h.clock.t));
+    };
+    assert.equal((await h.get()).token.secret, 'from-afar');
+    assert.equal(h.fetchCalls, 0);
+  });
+
+  it('never takes a live holder\'s lock, however old: waits, then after maxWaitMs fetches alone, leaving the lock', async () => {
+    const h = harness();
+    h.limits = { ...h.limits, maxWaitMs: 3_000 };
     const start = h.clock.t;
+    assert.equal(h.other.tryAcquire(ID, start - 10 * h.limits.lockMaxAgeMs).state, 'acquired');
+    const holder = h.other.holderOf(ID);
     const served = await h.get();
     assert.equal(served.origin, 'fetched');
     assert.equal(h.fetchCalls, 1);
-    assert.ok(h.sleeps * h.limits.pollMs > h.limits.lockMaxAgeMs);
-    assert.ok(h.clock.t - start > h.limits.lockMaxAgeMs);
+    assert.ok(h.clock.t - start >= h.limits.maxWaitMs, 'waited the whole bound');
+    assert.deepEqual(h.other.holderOf(ID), holder, 'the holder keeps its lock');
+    assert.equal(h.store.read(ID)?.secret, 'secret-1');
+  });
+
+  it('waits without spinning: pauses double from firstPollMs up to maxPollMs', async () => {
+    const h = harness();
+    h.limits = { ...h.limits, maxWaitMs: 2_000 };
+    assert.equal(h.other.tryAcquire(ID, h.clock.t).state, 'acquired');
+    await h.get();
+    assert.deepEqual(h.pauses.slice(0, 6), [50, 100, 200, 400, 400, 400]);
+    assert.ok(h.pauses.every((pause) => pause <= h.limits.maxPollMs));
+  });
+
+  it('takes over when the holder is killed while it waits, noticed at the next look', async () => {
+    const h = harness();
+    const holder = await lockHolderProcess(h.dir);
+    try {
+      h.onSleep = (count) => {
+        if (count === 2) holder.kill();
+      };
+      const served = await h.get();
+      assert.equal(served.origin, 'fetched');
+      assert.equal(h.fetchCalls, 1);
+      assert.equal(h.sleeps, 2);
+      assert.deepEqual(h.locks.holderOf(ID), { kind: 'none' }, 'led, and released');
+    } finally {
+      holder.kill();
+    }
+  });
+
+  for (const [label, make] of [
+    ['an empty lock (torn by an earlier build)', (path: string) => writeFileSync(path, '', { mode: 0o600 })],
+    ['an empty directory', (path: string) => mkdirSync(path)],
+    ['a FIFO', (path: string) => assert.equal(spawnSync('mkfifo', [path]).status, 0)],
+    ['a file of another user', (path: string) => {
+      writeFileSync(path, JSON.stringify({ pid: process.pid, host: hostname(), since: Date.now(), nonce: '00112233aabbccdd' }), { mode: 0o600 });
+      chownSync(path, 65534, 65534);
+    }],
+  ] as const) {
+    it(`removes ${label} at the lock name at once, then leads`, async () => {
+      const h = harness();
+      make(join(h.dir, `${ID}.lock`));
+      const served = await h.get();
+      assert.equal(served.origin, 'fetched');
+      assert.equal(h.sleeps, 0, 'no wait');
+      assert.deepEqual(readdirSync(h.dir), [`${ID}.json`]);
+    });
+  }
+
+  it('goes on without the lock at once when what is at the lock name cannot be removed', async () => {
+    const h = harness();
+    mkdirSync(join(h.dir, `${ID}.lock`));
+    writeFileSync(join(h.dir, `${ID}.lock`, 'keep'), 'x');
+    const served = await h.get();
+    assert.equal(served.origin, 'fetched');
+    assert.equal(h.sleeps, 0, 'no wait');
+    assert.equal(h.store.read(ID)?.secret, 'secret-1');
+    assert.equal(readFileSync(join(h.dir, `${ID}.lock`, 'keep'), 'utf8'), 'x');
   });
 
   it('gives up waiting after maxWaitMs and fetches by itself, leaving the holder\'s lock alone', async () => {
     const h = harness();
-    h.limits = { pollMs: 50, lockMaxAgeMs: 10 * 60_000, maxWaitMs: 500 };
+    h.limits = { ...h.limits, maxWaitMs: 500 };
+    const start = h.clock.t;
     assert.equal(h.other.tryAcquire(ID, h.clock.t).state, 'acquired');
-    const owner = h.other.readOwnerOf(ID);
+    const holder = h.other.holderOf(ID);
     const served = await h.get();
     assert.equal(served.origin, 'fetched');
     assert.equal(h.fetchCalls, 1);
-    assert.ok(h.sleeps >= 500 / 50);
-    assert.deepEqual(h.other.readOwnerOf(ID), owner);
+    assert.ok(h.clock.t - start >= 500);
+    assert.deepEqual(h.other.holderOf(ID), holder);
     assert.equal(h.store.read(ID)?.secret, 'secret-1');
   });
 });
@@ -387,7 +512,7 @@ describe('getTokenThroughCache: a cache that cannot be used', () => {
     const served = await h.get();
     assert.equal(served.origin, 'fetched');
     assert.equal(served.token.secret, 'secret-1');
-    assert.equal(h.locks.isHeld(ID), false);
+    assert.deepEqual(h.locks.holderOf(ID), { kind: 'none' });
   });
 
   it('still rejects with the fetch error when the store does not exist', async () => {
@@ -481,21 +606,23 @@ describe('TokenStore', () => {
       oldFailed: `${'5'.repeat(40)}.failed`,
       newFailed: `${'6'.repeat(40)}.failed`,
       oldStale: `${'7'.repeat(40)}.lock.stale.123.abcd1234`,
+      oldClearing: `${'9'.repeat(40)}.lock.clearing.0011223344556677`,
+      newClearing: `${'a'.repeat(40)}.lock.clearing.8899aabbccddeeff`,
       lock: `${'8'.repeat(40)}.lock`,
       other: 'README',
     };
     store.write('1'.repeat(40), entry('fresh.example', now));
     store.write('2'.repeat(40), entry('expired.example', now - LIFETIME - 1));
-    for (const name of [names.oldTemp, names.newTemp, names.oldGarbage, names.newGarbage, names.oldStale, names.lock, names.other]) {
+    for (const name of [names.oldTemp, names.newTemp, names.oldGarbage, names.newGarbage, names.oldStale, names.oldClearing, names.newClearing, names.lock, names.other]) {
       writeFileSync(join(dir, name), 'x', { mode: 0o600 });
     }
     writeFileSync(join(dir, names.oldFailed), '{"at":1,"message":"m"}', { mode: 0o600 });
     writeFileSync(join(dir, names.newFailed), '{"at":1,"message":"m"}', { mode: 0o600 });
-    for (const name of [names.oldTemp, names.oldGarbage, names.oldFailed, names.oldStale, names.lock, names.other]) {
+    for (const name of [names.oldTemp, names.oldGarbage, names.oldFailed, names.oldStale, names.oldClearing, names.lock, names.other]) {
       utimesSync(join(dir, name), old, old);
     }
     store.prune(now);
-    assert.deepEqual(readdirSync(dir).sort(), [names.fresh, names.newTemp, names.newGarbage, names.newFailed, names.lock, names.other].sort());
+    assert.deepEqual(readdirSync(dir).sort(), [names.fresh, names.newTemp, names.newGarbage, names.newFailed, names.newClearing, names.lock, names.other].sort());
   });
 
   it('prunes an entry at its expiry instant, and keeps it just before', () => {

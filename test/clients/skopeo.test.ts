@@ -13,7 +13,7 @@
  * records what it printed, and the test compares the full secret with the emulator's.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -188,7 +188,12 @@ describe('skopeo against a real registry through credHelpers, in a private netwo
   });
 
   it('fails when the helper is not on PATH', async () => {
-    const result = await inspect(['--authfile', authFile], { PATH: process.env.PATH ?? '/usr/bin:/bin' });
+    // A PATH holding skopeo alone: the machine's own PATH may well have a docker-credential-ecr-login
+    // (the Go helper from Debian's amazon-ecr-credential-helper, or an installed copy of ours).
+    const skopeoOnly = join(root, 'skopeo-only');
+    mkdirSync(skopeoOnly, { recursive: true });
+    symlinkSync(findOnPath('skopeo')!, join(skopeoOnly, 'skopeo'));
+    const result = await inspect(['--authfile', authFile], { PATH: skopeoOnly });
     assert.notEqual(result.code, 0, describeRun(result));
     // skopeo 1.9 (Debian 12) words a helper missing from PATH misleadingly: "docker-credential-
     // ecr-login resolves to executable in current directory (./docker-credential-ecr-login)".

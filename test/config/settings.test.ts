@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { homeDirectory, readSettings } from '../../src/config/settings';
+import { dockerConfigFile, homeDirectory, readSettings } from '../../src/config/settings';
 
 describe('readSettings', () => {
   it('defaults to ~/.ecr, cache on, storage not ignored, level info', () => {
@@ -11,11 +11,12 @@ describe('readSettings', () => {
       ignoreCredsStorage: false,
       logLevel: 'info',
       notices: [],
+      settingsFile: '/home/u/.ecr/config.json',
     });
   });
   it('reads the AWS_ECR_* variables', () => {
     const settings = readSettings(
-      { AWS_ECR_CACHE_DIR: '/var/cache/ecr', AWS_ECR_DISABLE_CACHE: '1', AWS_ECR_IGNORE_CREDS_STORAGE: 'TRUE', AWS_ECR_LOG_LEVEL: 'trace' },
+      { AWS_ECR_CACHE_DIR: '/var/cache/ecr', AWS_ECR_DISABLE_CACHE: '1', AWS_ECR_IGNORE_CREDS_STORAGE: 'TRUE', AWS_ECR_LOG_LEVEL: 'trace', AWS_ECR_CONFIG: '/etc/ecr-login.json' },
       '/home/u',
     );
     assert.deepEqual(settings, {
@@ -25,11 +26,13 @@ describe('readSettings', () => {
       ignoreCredsStorage: true,
       logLevel: 'trace',
       notices: [],
+      settingsFile: '/etc/ecr-login.json',
     });
   });
   it('treats empty values as unset and unknown levels as info', () => {
-    const settings = readSettings({ AWS_ECR_CACHE_DIR: '', AWS_ECR_DISABLE_CACHE: '', AWS_ECR_IGNORE_CREDS_STORAGE: 'yes', AWS_ECR_LOG_LEVEL: 'loud' }, '/h');
+    const settings = readSettings({ AWS_ECR_CACHE_DIR: '', AWS_ECR_DISABLE_CACHE: '', AWS_ECR_IGNORE_CREDS_STORAGE: 'yes', AWS_ECR_LOG_LEVEL: 'loud', AWS_ECR_CONFIG: ' ' }, '/h');
     assert.equal(settings.cacheDir, '/h/.ecr');
+    assert.equal(settings.settingsFile, '/h/.ecr/config.json');
     assert.equal(settings.cacheDisabled, false);
     assert.equal(settings.ignoreCredsStorage, false);
     assert.equal(settings.logLevel, 'info');
@@ -59,6 +62,7 @@ describe('readSettings', () => {
     assert.deepEqual([settings.cacheDisabled, settings.cacheDir, settings.logDir], [true, undefined, undefined]);
     assert.equal(settings.notices.length, 1);
     assert.match(settings.notices[0] ?? '', /^no home directory .*running without a cache or log; set AWS_ECR_CACHE_DIR to an absolute path$/);
+    assert.equal(settings.settingsFile, '/nonexistent/.ecr/config.json', 'never a settings file relative to the working directory');
   });
 
   it('never keeps ~/.ecr under a relative HOME', () => {
@@ -79,5 +83,13 @@ describe('homeDirectory', () => {
   });
   it('is undefined for a user with neither HOME nor a passwd entry', () => {
     assert.equal(homeDirectory({ HOME: ' ' }, noPasswd), undefined);
+  });
+});
+
+describe('dockerConfigFile', () => {
+  it('is $DOCKER_CONFIG/config.json, else ~/.docker/config.json', () => {
+    assert.equal(dockerConfigFile({}, '/home/u'), '/home/u/.docker/config.json');
+    assert.equal(dockerConfigFile({ DOCKER_CONFIG: '/etc/docker-client' }, '/home/u'), '/etc/docker-client/config.json');
+    assert.equal(dockerConfigFile({ DOCKER_CONFIG: '' }, '/home/u'), '/home/u/.docker/config.json');
   });
 });

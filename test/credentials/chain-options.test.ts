@@ -9,12 +9,12 @@ import { silentLogger } from '../../src/logging/logger';
 
 describe('the credential chain options', () => {
   it('bounds the metadata endpoints (timeout × (2 + retries) under 2 s) and retries them once', () => {
-    const options = credentialChainOptions(silentLogger);
+    const options = credentialChainOptions({}, silentLogger);
     assert.equal(options.maxRetries, 1);
     assert.ok(options.timeout * (2 + options.maxRetries) <= 2000, `${options.timeout} ms × ${2 + options.maxRetries}`);
   });
   it('gives STS and SSO timeouts and two attempts, but no region: SSO must use sso_region', () => {
-    const { clientConfig: config } = credentialChainOptions(silentLogger);
+    const { clientConfig: config } = credentialChainOptions({}, silentLogger);
     assert.equal('region' in config, false);
     assert.equal(config.maxAttempts, 2);
     assert.equal(config.requestHandler.throwOnRequestTimeout, true);

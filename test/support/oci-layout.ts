@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { tarArchive } from '../../scripts/marathon-docker-tar';
+import { tarArchive } from '../../src/fs/tar';
 
 export interface OciImage {
   readonly dir: string;

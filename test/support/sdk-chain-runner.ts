@@ -23,7 +23,7 @@ async function resolve(env: Record<string, string>): Promise<ChainOutcome> {
     timer = setTimeout(() => reject(new Error('no credentials within the time bound')), PER_RESOLUTION_MS);
   });
   try {
-    const credentials = await Promise.race([fromNodeProviderChain(credentialChainOptions(silentLogger))(), timeout]);
+    const credentials = await Promise.race([fromNodeProviderChain(credentialChainOptions(env, silentLogger))(), timeout]);
     return { accessKeyId: credentials.accessKeyId };
   } catch (error) {
     return { failed: error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error) };

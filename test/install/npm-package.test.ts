@@ -1,0 +1,68 @@
+/**
+ * The npm package (issue 9): publishable, and `npm pack` ships only what runs. Installing the
+ * tarball for real needs the registry, so that is checked by scripts/check-npm-package.ts in
+ * CI; here, the package's contents and manifest, offline.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { REPO_ROOT } from '../support/helper-process';
+
+interface Manifest {
+  private?: boolean;
+  repository?: { url?: string };
+  bugs?: { url?: string };
+  homepage?: string;
+  engines?: { node?: string };
+  bin?: Record<string, string>;
+  man?: string[];
+  scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+}
+
+const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as Manifest;
+
+describe('the npm package', () => {
+  it('npm pack ships the launcher, the two bundles, the man page when there is one, README and LICENSE: nothing else', () => {
+    const packed = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO_ROOT, encoding: 'utf8', env: process.env });
+    assert.equal(packed.status, 0, packed.stderr);
+    const [tarball] = JSON.parse(packed.stdout) as Array<{ files: Array<{ path: string }> }>;
+    const manPages = existsSync(join(REPO_ROOT, 'man')) ? readdirSync(join(REPO_ROOT, 'man')).map((name) => `man/${name}`) : [];
+    assert.deepEqual(
+      tarball?.files.map((file) => file.path).sort(),
+      ['LICENSE', 'README.md', 'bin/docker-credential-ecr-login', 'dist/bin/docker-credential-ecr-login-commands.js', 'dist/bin/docker-credential-ecr-login.js', 'package.json', ...manPages].sort(),
+    );
+  });
+
+  it('the bundles need nothing but Node built-ins, the declared dependencies and each other', () => {
+    const bundleFiles = ['docker-credential-ecr-login.js', 'docker-credential-ecr-login-commands.js'];
+    const bundle = bundleFiles.map((file) => readFileSync(join(REPO_ROOT, 'dist', 'bin', file), 'utf8')).join('\n');
+    const required = new Set([...bundle.matchAll(/\brequire\("([^"]+)"\)/g)].map((match) => match[1] ?? ''));
+    const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+    const declared = Object.keys(manifest.dependencies ?? {});
+    const shipped = bundleFiles.map((file) => `./${file}`);
+    const undeclared = [...required].filter((name) => !builtins.has(name) && !declared.includes(name) && !shipped.includes(name));
+    assert.deepEqual(undeclared, []);
+    assert.ok(required.has('@aws-sdk/client-ecr') && required.has('pino'), 'the packages are left to node_modules, not bundled');
+  });
+
+  it('installs without running a script: nothing at install time needs what the tarball lacks', () => {
+    const installTime = ['preinstall', 'install', 'postinstall'].filter((name) => manifest.scripts?.[name] !== undefined);
+    assert.deepEqual(installTime, []);
+    // `prepare` bundles with esbuild (a devDependency): npm runs it in a checkout and before packing, never for a tarball.
+    assert.match(manifest.scripts?.prepare ?? '', /scripts\/bundle\.js/);
+  });
+
+  it('is publishable: not private, says where it lives, which Node it runs on, and where its man page is', () => {
+    assert.equal(manifest.private, undefined);
+    assert.match(manifest.repository?.url ?? '', /^git\+https:\/\//);
+    assert.match(manifest.bugs?.url ?? '', /^https:\/\//);
+    assert.match(manifest.homepage ?? '', /^https:\/\//);
+    for (const supported of ['^20.11.0', '^22.0.0', '>=24.0.0']) assert.ok(manifest.engines?.node?.split(' || ').includes(supported), supported);
+    assert.deepEqual(manifest.bin, { 'docker-credential-ecr-login': 'bin/docker-credential-ecr-login' });
+    assert.deepEqual(manifest.man, ['./man/docker-credential-ecr-login.1']);
+  });
+});

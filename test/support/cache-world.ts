@@ -1,0 +1,96 @@
+/**
+ * What the token-cache and single-flight tests through the real bin/ share: an ECR emulator
+ * started once per file and reset before each test, a fresh HOME per test with environment keys
+ * pointed at it, and a few ways to look at the answers and at the cache directory.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, beforeEach, type TestContext } from 'node:test';
+import { startEcrEmulator, type EcrEmulator } from './ecr-emulator';
+import { cleanEnv, HELPER_BIN, makeTempHome, runCommand, runHelper, type Env, type HelperResult } from './helper-process';
+
+export const ACCOUNT = '123456789012';
+export const HOST = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`;
+/** A burst of helpers on a busy machine takes a while: a helper is killed only if it truly hangs. */
+export const BURST_TIMEOUT_MS = 240_000;
+
+export interface CacheWorld {
+  readonly emulator: EcrEmulator;
+  /** A fresh HOME whose environment signs with `keyId` and reaches the emulator; `extra` on top. */
+  freshEnv(extra?: Env): Env;
+}
+
+/** Registers the file's hooks: call it at the top level of a test file. */
+export function cacheWorld(credentials: Record<string, string>, keyId: string): CacheWorld {
+  let emulator: EcrEmulator | undefined;
+  const homes: Array<() => void> = [];
+  before(async () => {
+    emulator = await startEcrEmulator({ credentials });
+  });
+  after(async () => {
+    await emulator?.close();
+    for (const cleanup of homes) cleanup();
+  });
+  beforeEach(() => emulator?.reset());
+  return {
+    get emulator(): EcrEmulator {
+      assert.ok(emulator, 'the emulator starts in before()');
+      return emulator;
+    },
+    freshEnv(extra: Env = {}): Env {
+      const { home, cleanup } = makeTempHome('ecr-login-cache-');
+      homes.push(cleanup);
+      assert.ok(emulator, 'the emulator starts in before()');
+      return cleanEnv(home, {
+        AWS_ACCESS_KEY_ID: keyId,
+        AWS_SECRET_ACCESS_KEY: credentials[keyId] ?? '',
+        AWS_ENDPOINT_URL_ECR: emulator.url,
+        AWS_ENDPOINT_URL_ECR_PUBLIC: emulator.url,
+        ...extra,
+      });
+    },
+  };
+}
+
+export const get = (env: Env, host = HOST, timeoutMs?: number): Promise<HelperResult> => runHelper(['get'], { env, input: host, ...(timeoutMs ? { timeoutMs } : {}) });
+export const secretOf = (result: HelperResult): string => (JSON.parse(result.stdout) as { Secret: string }).Secret;
+export const tokensDir = (env: Env): string => join(env.HOME ?? '', '.ecr', 'tokens');
+export const entryFiles = (env: Env): string[] => readdirSync(tokensDir(env)).filter((name) => name.endsWith('.json')).map((name) => join(tokensDir(env), name));
+
+export function assertServed(result: HelperResult, host = HOST): void {
+  assert.equal(result.code, 0, `${result.stdout}${result.stderr}`);
+  const answer = JSON.parse(result.stdout) as Record<string, string>;
+  assert.equal(answer.ServerURL, host);
+  assert.equal(answer.Username, 'AWS');
+}
+
+/** Nothing of the single flight is left behind: no lock, no clearing marker, no temp file. */
+export function assertNoFlightLeftovers(env: Env): void {
+  assert.deepEqual(readdirSync(tokensDir(env)).filter((name) => !name.endsWith('.json')), []);
+}
+
+/**
+ * Runs the shell `steps` with the env's cache directory (`$HOME/.ecr`, in "$CACHE") on a 64 KiB
+ * tmpfs filled to the last byte (a file can be created there, not written), in a private mount
+ * namespace, with the helper as "$1". Undefined, the test skipped, where no mount namespace can
+ * be made.
+ */
+export async function runOnFullDisk(t: TestContext, env: Env, steps: readonly string[]): Promise<HelperResult | undefined> {
+  const probe = await runCommand('unshare', ['--mount', '--propagation', 'private', 'true'], { env: cleanEnv('/tmp') });
+  if (probe.code !== 0) {
+    t.skip(`cannot make a private mount namespace here (unshare --mount: ${probe.stderr.trim()})`);
+    return undefined;
+  }
+  const cacheDir = join(env.HOME ?? '', '.ecr');
+  mkdirSync(cacheDir, { mode: 0o700 });
+  const script = [
+    'set -e',
+    `CACHE="${cacheDir}"`,
+    'mount -t tmpfs -o size=64k,mode=0700 tmpfs "$CACHE"',
+    'mkdir -m 0700 "$CACHE/tokens" "$CACHE/log"',
+    'dd if=/dev/zero of="$CACHE/fill" bs=4k 2>/dev/null || true',
+    ...steps,
+  ].join('\n');
+  return runCommand('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', HELPER_BIN], { env });
+}
