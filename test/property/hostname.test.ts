@@ -15,7 +15,11 @@ import { seedNote, TEST_SEED } from '../support/seed';
 import { modelRegistry } from './ecr-host-model';
 import { ecrHost, nearEcrHost, PASSWORD_CANARY, serverUrl } from './generators';
 
-const RUNS = 4000;
+/**
+ * Sized to the issue's minimum for the suite (10,000 generated cases through the pure functions,
+ * test/property all told), not beyond: the suite runs on loaded 2-core machines.
+ */
+const RUNS = 1200;
 
 it('parseRegistry answers as the reference model of section 2, for every generated server URL', (t) => {
   fc.assert(
@@ -66,9 +70,9 @@ it('a registry keeps its identity however a client writes it', (t) => {
       assert.ok(bare !== undefined);
       assert.deepEqual(parseRegistry(parts.join('')), bare, JSON.stringify(parts.join('')));
     }),
-    { seed: TEST_SEED, numRuns: 1000 },
+    { seed: TEST_SEED, numRuns: 400 },
   );
-  t.diagnostic(seedNote(1000, 'parseRegistry on written forms of one registry'));
+  t.diagnostic(seedNote(400, 'parseRegistry on written forms of one registry'));
 });
 
 it('what is said about a near miss is one bounded line, and never repeats a password', (t) => {
