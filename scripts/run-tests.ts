@@ -45,6 +45,8 @@ const env: Record<string, string> = {
   AWS_EC2_METADATA_DISABLED: 'true',
 };
 if (process.env.CI) env.CI = process.env.CI;
+// The seed of generated inputs (test/support/seed.ts): a failure is replayed with the seed it printed.
+if (process.env.ECR_LOGIN_TEST_SEED) env.ECR_LOGIN_TEST_SEED = process.env.ECR_LOGIN_TEST_SEED;
 
 const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files], {
   cwd: repoRoot,

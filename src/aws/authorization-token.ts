@@ -22,12 +22,13 @@ export const TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000;
  * the 12 hours ECR gives). AWS's time is trusted for no more than it can tell: never later than
  * 12 hours after the local time of the request, so that a local clock behind AWS's, or an expiry
  * a century ahead, cannot stretch a token's life. An expiry that is no time at all (NaN,
- * infinite, beyond what a Date holds) is taken as long passed: the epoch. Always a time a Date
- * can hold, so nothing downstream throws on it.
+ * infinite, beyond what a Date holds) is taken as long passed: the epoch, or the request itself
+ * on a clock that reads before 1970. Always a time a Date can hold, so nothing downstream throws
+ * on it.
  */
 export function trustedExpiry(requestedAt: number, expiresAt: number | undefined): number {
   if (expiresAt === undefined) return requestedAt + TOKEN_LIFETIME_MS;
-  if (!isDateTime(expiresAt)) return 0;
+  if (!isDateTime(expiresAt)) return Math.min(0, requestedAt);
   return Math.min(requestedAt + TOKEN_LIFETIME_MS, expiresAt);
 }
 

@@ -34,10 +34,10 @@ export function explainAwsFailure(error: unknown, context: FailureContext): stri
     return `cannot load AWS credentials: ${error.message}`;
   }
 
-  const code = errorCode(error);
-  if (NETWORK_CODES.has(code) || error.name === 'TimeoutError') {
+  const unreachable = networkFailure(error);
+  if (unreachable !== undefined) {
     const where = context.endpoint === undefined ? `the ${context.api} API` : `the ${context.api} API at ${context.endpoint}`;
-    return `cannot reach ${where}: ${error.name === 'TimeoutError' ? 'timed out' : code}`;
+    return `cannot reach ${where}: ${unreachable}`;
   }
 
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -161,14 +161,18 @@ export function explainCredentialsFailure(error: unknown, context: CredentialsFa
   return `cannot get AWS credentials${forProfile}: ${firstLine(message.replace(/^Profile \S+ /, 'the profile ')) || name}`;
 }
 
-/** ECONNREFUSED, a timeout…: the code, or undefined when the error is not about the network. */
+/**
+ * ECONNREFUSED, `timed out`…: what happened on the network, or undefined when the error is not
+ * about the network. The code decides: the SDK names a reset or refused connection a
+ * TimeoutError too, after its retries.
+ */
 function networkFailure(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
   const code = errorCode(error);
-  if (NETWORK_CODES.has(code)) return code;
+  if (NETWORK_CODES.has(code)) return code === 'ETIMEDOUT' ? 'timed out' : code;
   if (error.name === 'TimeoutError' || /^TimeoutError\b/.test(error.message)) return 'timed out';
-  const wrapped = /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)\b/.exec(error.message);
-  return wrapped?.[1];
+  const wrapped = /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)\b/.exec(error.message)?.[1];
+  return wrapped === 'ETIMEDOUT' ? 'timed out' : wrapped;
 }
 
 /**

@@ -153,7 +153,7 @@ export function credentialsProvider(plan: CredentialPlan, { env, logger }: Fetch
   }
   return async (properties) => {
     try {
-      return await provider(properties);
+      return await withinContainerBudget(provider(properties), trace);
     } catch (error) {
       const processExit = lastChildExit();
       throw new CredentialsUnavailableError(error, { ...chainReasons(trace), ...(processExit === undefined ? {} : { processExit }) });
@@ -165,6 +165,33 @@ export function credentialsProvider(plan: CredentialPlan, { env, logger }: Fetch
 export interface ChainTrace {
   stage: string;
   readonly notes: Array<{ readonly stage: string; readonly text: string }>;
+  /** Told of each step the chain enters. */
+  onStage?: (stage: string) => void;
+}
+
+/**
+ * How long the chain's container step may take: fromHttp, then fromContainerMetadata, each
+ * 1 + credentialEndpointRetries attempts of credentialEndpointTimeoutMs, fromHttp pausing as long
+ * between its attempts. The SDK's fromHttp does not end a request that its endpoint accepted and
+ * never answers (its handler only warns, lacking throwOnRequestTimeout), so a black-holed
+ * container endpoint would hold a `get` until its 15 s deadline, although no credential source
+ * answered: past this budget the step has failed, with no answer.
+ */
+export const CONTAINER_STEP_BUDGET_MS =
+  (2 * (NETWORK_LIMITS.credentialEndpointRetries + 1) + NETWORK_LIMITS.credentialEndpointRetries) * NETWORK_LIMITS.credentialEndpointTimeoutMs;
+
+function withinContainerBudget<T>(work: Promise<T>, trace: ChainTrace): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const silent = new Promise<never>((_, reject) => {
+    trace.onStage = (stage) => {
+      if (stage !== 'fromHttp' || timer !== undefined) return;
+      timer = setTimeout(() => {
+        trace.notes.push({ stage, text: `no answer within ${CONTAINER_STEP_BUDGET_MS / 1000} s` });
+        reject(new Error('Could not load credentials from any providers'));
+      }, CONTAINER_STEP_BUDGET_MS);
+    };
+  });
+  return Promise.race([work, silent]).finally(() => clearTimeout(timer));
 }
 
 const STAGE_MARK = /(?:defaultProvider|remoteProvider)::(\w+)/;
@@ -174,6 +201,7 @@ function recordTrace(trace: ChainTrace, text: string): void {
   const stage = STAGE_MARK.exec(text);
   if (stage?.[1] !== undefined) {
     trace.stage = stage[1];
+    trace.onStage?.(stage[1]);
     return;
   }
   const note = PROVIDER_NOTE.exec(text);

@@ -109,7 +109,8 @@ async function waitOnHolder(request: CachedTokenRequest, holder: LockHolder, wai
       const stored = readMatching(request);
       if (stored !== undefined && isFresh(stored, now())) return served(stored, 'another-process');
       const failure = locks.readFailure(id);
-      if (failure !== undefined && failure.at >= waitStart) return fallbackOrThrow(request, new ExplainedError(failure.message));
+      // A record from the future was written before the clock moved back: not this flight's.
+      if (failure !== undefined && failure.at >= waitStart && failure.at <= now()) return fallbackOrThrow(request, new ExplainedError(failure.message));
       if (!sameHolder(locks.holderOf(id), holder)) return undefined;
       // Judged just before the first look; a holder being cleared by another waiter is waited on once.
       if (looks > 0 && !locks.isLive(holder, now(), limits.lockMaxAgeMs)) return undefined;

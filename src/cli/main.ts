@@ -79,6 +79,9 @@ function buildProgram(choose: (entry: CommandEntry, invocation: Invocation) => v
     .description('Docker credential helper for Amazon ECR and ECR Public')
     .helpOption('-h, --help', 'show this help')
     .option('-v, --version', 'print the name and version')
+    // `-v` belongs to the program only before a command: `store --version` is a usage error, not
+    // a store that waits on a terminal's stdin.
+    .enablePositionalOptions()
     .allowExcessArguments(false)
     .exitOverride();
   program.action((options: { version?: boolean }) => {
@@ -144,11 +147,16 @@ function createContext(commandName: string, io: ProcessIo): HelperContext {
 
 /**
  * Node prints process warnings (the AWS SDK's Node-version notice among them) to stderr,
- * which Docker shows on the user's terminal. They belong in the log.
+ * which Docker shows on the user's terminal. They belong in the log, and so does whatever a
+ * library writes with console (the SDK's HTTP handler warns there when a request outlives its
+ * timeout): stdout is the protocol's, stderr the user's. Only the text is kept, never an object.
  */
 function routeWarningsTo(logger: Logger): void {
   process.removeAllListeners('warning');
   process.on('warning', (warning) => logger.warn({ warning: warning.name, message: warning.message }, 'process warning'));
+  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
+    console[method] = (...args: unknown[]) => logger.warn({ from: 'console' }, oneLine(args.filter((arg) => typeof arg === 'string').join(' ')));
+  }
 }
 
 /**

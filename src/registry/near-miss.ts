@@ -15,9 +15,14 @@ const MAX_TYPOS = 2;
 export function explainNearMiss(serverUrl: string): string | undefined {
   const text = serverUrl.trim();
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
-  const host = hostOf(text);
+  // Everything before the last `@` may be a password, even one holding a `/`, which would end a
+  // URL's authority early and leave the password to be read as the host: it is never read here,
+  // as the log never shows it (docs/SPEC.md section 6).
+  const rest = scheme === undefined ? text : text.slice(scheme.length + 3);
+  const afterUserinfo = rest.slice(rest.lastIndexOf('@') + 1);
+  const host = hostOf(afterUserinfo);
   if (host === undefined || (scheme !== undefined && scheme !== 'http' && scheme !== 'https')) {
-    return explainUnusable(text, scheme);
+    return explainUnusable(afterUserinfo, scheme);
   }
   const problems = publicProblems(host) ?? privateProblems(host.split('.'));
   if (problems === undefined) return undefined;
@@ -25,11 +30,8 @@ export function explainNearMiss(serverUrl: string): string | undefined {
 }
 
 /** A server URL that does not even give a usable host, when what it holds looks like ECR. */
-function explainUnusable(text: string, scheme: string | undefined): string | undefined {
-  const rest = scheme === undefined ? text : text.slice(scheme.length + 3);
-  const authority = rest.split(/[/?#\\]/, 1)[0] ?? '';
-  // Only the host and port after any userinfo: what is before the last `@` may be a password.
-  const hostAndPort = authority.slice(authority.lastIndexOf('@') + 1).toLowerCase();
+function explainUnusable(afterUserinfo: string, scheme: string | undefined): string | undefined {
+  const hostAndPort = (afterUserinfo.split(/[/?#\\]/, 1)[0] ?? '').toLowerCase();
   if (!/dkr[.-]ecr|\becr\b|public|amazonaws/.test(hostAndPort)) return undefined;
   const shown = JSON.stringify(hostAndPort.length > 100 ? `${hostAndPort.slice(0, 99)}…` : hostAndPort);
   if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') {

@@ -46,7 +46,9 @@ export const PUBLIC_HOSTS: Readonly<Record<string, boolean>> = {
 
 const escapeDots = (domain: string): string => domain.replace(/\./g, '\\.');
 
-const REGION = '[a-z0-9][a-z0-9_-]*';
+// What the AWS SDK accepts as a region (a DNS label): up to 63 letters, digits and inner `-`.
+// A host naming any other region could only ever fail there, so it is not a registry.
+const REGION = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 export const REGION_LABEL = new RegExp(`^${REGION}$`);
 
 // `$` after the domain alternatives is what rejects `…amazonaws.com.evil.example`.
@@ -86,7 +88,8 @@ export function parseRegistry(serverUrl: string): EcrRegistry | undefined {
   const host = hostOf(serverUrl);
   if (host === undefined) return undefined;
 
-  const publicDualStack = PUBLIC_HOSTS[host];
+  // Own keys only: `constructor` and `__proto__` are keys of every object, and no registry.
+  const publicDualStack = Object.hasOwn(PUBLIC_HOSTS, host) ? PUBLIC_HOSTS[host] : undefined;
   if (publicDualStack !== undefined) return { kind: 'public', host, dualStack: publicDualStack };
 
   const match = PRIVATE_HOST.exec(host);

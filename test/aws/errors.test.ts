@@ -32,6 +32,9 @@ describe('explainAwsFailure', () => {
     const refused = Object.assign(named('Error', 'connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     assert.equal(explainAwsFailure(refused, { ...context, endpoint: 'http://127.0.0.1:9' }), 'cannot reach the ECR API at http://127.0.0.1:9: ECONNREFUSED');
     assert.equal(explainAwsFailure(named('TimeoutError', 'socket hang up'), context), 'cannot reach the ECR API: timed out');
+    assert.equal(explainAwsFailure(Object.assign(named('TimeoutError', 'request timed out'), { code: 'ETIMEDOUT' }), context), 'cannot reach the ECR API: timed out');
+    // What the SDK throws, after its retries, when every connection is reset.
+    assert.equal(explainAwsFailure(Object.assign(named('TimeoutError', 'read ECONNRESET'), { code: 'ECONNRESET' }), context), 'cannot reach the ECR API: ECONNRESET');
   });
   it('explains an unusable token and a deadline', () => {
     assert.match(explainAwsFailure(new TokenFormatError('not base64'), context), /unusable token: not base64/);
@@ -100,6 +103,12 @@ describe('explainCredentialsFailure', () => {
     assert.equal(
       explainCredentialsFailure(refused, { sourcesTried: tried, profile: { name: 'app', kind: 'role' }, roleArn: 'arn:aws:iam::1:role/r' }),
       'cannot get AWS credentials for profile "app": cannot reach STS: ECONNREFUSED',
+    );
+    // A timeout reads the same for STS, SSO and ECR, whatever code the SDK gave it.
+    const silent = Object.assign(named('TimeoutError', 'request timed out'), { code: 'ETIMEDOUT' });
+    assert.equal(
+      explainCredentialsFailure(silent, { sourcesTried: tried, profile: { name: 'app', kind: 'role' }, roleArn: 'arn:aws:iam::1:role/r' }),
+      'cannot get AWS credentials for profile "app": cannot reach STS: timed out',
     );
   });
 

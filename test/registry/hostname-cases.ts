@@ -24,6 +24,10 @@ export const NOT_ECR_INPUTS: readonly string[] = [
   '123456789012.dkr.ecr..amazonaws.com',
   '123456789012.dkr.ecr.-us-east-1.amazonaws.com',
   '123456789012.dkr.ecr.us.east.1.amazonaws.com',
+  // Regions the AWS SDK refuses to call: not a DNS label.
+  '123456789012.dkr.ecr.under_score-1.amazonaws.com',
+  '123456789012.dkr.ecr.us-east-1-.amazonaws.com',
+  `123456789012.dkr.ecr.${'r'.repeat(64)}.amazonaws.com`,
   '123456789012.dkr_ecr.us-east-1.amazonaws.com',
   '123456789012.dkr.ecr-fips-fips.us-east-1.amazonaws.com',
   '123456789012.ecr.us-east-1.amazonaws.com',

@@ -18,7 +18,8 @@ describe('parseRegistry: private ECR hosts (docs/SPEC.md section 2)', () => {
     ['123456789012.dkr.ecr.us-isob-east-1.sc2s.sgov.gov', { accountId: '123456789012', region: 'us-isob-east-1', fips: false, dualStack: false }],
     ['123456789012.dkr.ecr.us-isof-south-1.csp.hci.ic.gov', { accountId: '123456789012', region: 'us-isof-south-1', fips: false, dualStack: false }],
     ['123456789012.dkr.ecr.eu-isoe-west-1.cloud.adc-e.uk', { accountId: '123456789012', region: 'eu-isoe-west-1', fips: false, dualStack: false }],
-    ['123456789012.dkr.ecr.under_score-1.amazonaws.com', { accountId: '123456789012', region: 'under_score-1', fips: false, dualStack: false }],
+    ['123456789012.dkr.ecr.a.amazonaws.com', { accountId: '123456789012', region: 'a', fips: false, dualStack: false }],
+    [`123456789012.dkr.ecr.${'r'.repeat(63)}.amazonaws.com`, { accountId: '123456789012', region: 'r'.repeat(63), fips: false, dualStack: false }],
   ];
   for (const [host, expected] of cases) {
     it(`reads ${host}`, () => {

@@ -347,6 +347,28 @@ describe('ECR emulator', () => {
       assert.ok(Buffer.from(pub.authorizationData!.authorizationToken!, 'base64').toString('utf8').includes(':'), 'times: 1 was used up');
     });
 
+    test('reset → the connection is reset before any answer', async () => {
+      emulator.inject({ kind: 'reset', times: 1 });
+      const err = await rejection(() => getToken(ecr(emulator), [ACCOUNT]));
+      assert.equal((err as unknown as { code?: string }).code, 'ECONNRESET');
+      assert.equal(emulator.calls[0]?.status, 0, 'recorded as unanswered');
+    });
+
+    test('truncated-json → a 200 whose body stops half way: the SDK cannot parse it', async () => {
+      emulator.inject({ kind: 'truncated-json', times: 1 });
+      const err = await rejection(() => getToken(ecr(emulator), [ACCOUNT]));
+      assert.equal(err.$metadata?.httpStatusCode, 200);
+      assert.equal(err.name, 'SyntaxError');
+      assert.equal(emulator.calls[0]?.status, 200);
+    });
+
+    test('malformed-json → a 200 whose body is not JSON', async () => {
+      emulator.inject({ kind: 'malformed-json', times: 1 });
+      const err = await rejection(() => getToken(ecr(emulator), [ACCOUNT]));
+      assert.equal(err.$metadata?.httpStatusCode, 200);
+      assert.equal(err.name, 'SyntaxError');
+    });
+
     test('hang + requestTimeout with throwOnRequestTimeout → TimeoutError; close() still works', async () => {
       const local = await startEcrEmulator();
       local.inject({ kind: 'hang' });

@@ -60,7 +60,13 @@ export type EcrFaultKind =
   | 'http-503-html'
   | 'latency'
   | 'malformed-token'
-  | 'hang';
+  | 'hang'
+  /** The connection is reset (TCP RST) once the request is read: no answer at all. */
+  | 'reset'
+  /** A 200 whose JSON body (the normal answer) stops half way, with a length that matches what is sent. */
+  | 'truncated-json'
+  /** A 200 with the JSON content type and a body that is not JSON. */
+  | 'malformed-json';
 
 export interface EcrFault {
   kind: EcrFaultKind;
@@ -137,6 +143,8 @@ type FaultAction =
   | { kind: 'delay'; ms: number }
   | { kind: 'hang' }
   | { kind: 'malformed-token' }
+  | { kind: 'reset' }
+  | { kind: 'truncated-json' }
   | { kind: 'none' };
 
 interface QueuedFault {
@@ -345,6 +353,15 @@ class EcrEmulatorServer implements EcrEmulator {
       case 'malformed-token':
         this.send(res, call, jsonOk(malformedTokenBody(call, identity.region, this.expiry())));
         return;
+      case 'reset':
+        res.socket?.resetAndDestroy();
+        return;
+      case 'truncated-json': {
+        // Tokens are issued (the answer was made), then only half of it is sent.
+        const whole = jsonOk(this.issueTokens(call, identity));
+        this.send(res, call, { ...whole, body: whole.body.slice(0, Math.floor(whole.body.length / 2)) });
+        return;
+      }
       case 'none':
         this.send(res, call, jsonOk(this.issueTokens(call, identity)));
         return;
@@ -526,6 +543,12 @@ function faultAction(fault: EcrFault, service: EcrService): FaultAction {
       return { kind: 'malformed-token' };
     case 'hang':
       return { kind: 'hang' };
+    case 'reset':
+      return { kind: 'reset' };
+    case 'truncated-json':
+      return { kind: 'truncated-json' };
+    case 'malformed-json':
+      return { kind: 'reply', reply: { status: 200, contentType: JSON_11, body: '<<< this is not JSON >>>' } };
   }
 }
 
