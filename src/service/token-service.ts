@@ -8,17 +8,17 @@ import type { RegistryToken } from '../aws/authorization-token';
 import { explainAwsFailure, withDeadline } from '../aws/errors';
 import { endpointOverride } from '../aws/endpoints';
 import { getTokenThroughCache, type FlightLimits, type ServedToken } from '../cache/cached-token';
-import { entryId } from '../cache/entry';
-import { cacheKeyFor } from '../cache/key';
 import { FlightLocks } from '../cache/single-flight';
 import { openTokenStore } from '../cache/token-store';
 import { describeCredentialSources } from '../identity/credential-sources';
 import type { SharedConfigTexts } from '../identity/fingerprint';
-import { chainEnvironment, planFingerprint, type CredentialPlan } from '../identity/plan';
+import { chainEnvironment, type CredentialPlan } from '../identity/plan';
 import { readSharedConfigTexts } from '../identity/shared-files';
 import { HELPER_NAME } from '../protocol/messages';
 import type { EcrRegistry } from '../registry/parse';
+import { cacheSlotFor } from './cache-slot';
 import type { HelperContext } from './context';
+import type { TokenRequest } from './cache-slot';
 
 /** The longest a token request waits on AWS in all, retries included: a hang must not block a pull. */
 export const GET_DEADLINE_MS = 15_000;
@@ -37,10 +37,7 @@ export const FLIGHT_LIMITS: FlightLimits = {
   maxWaitMs: 2 * GET_DEADLINE_MS,
 };
 
-export interface TokenRequest {
-  readonly registry: EcrRegistry;
-  readonly plan: CredentialPlan;
-}
+export type { TokenRequest } from './cache-slot';
 
 export interface ObtainedToken {
   readonly served: ServedToken;
@@ -122,13 +119,12 @@ async function serveToken(
       warning: `${HELPER_NAME}: token cache off: ${opening.reason}`,
     };
   }
-  const identity = planFingerprint(request.plan, context.env, files);
-  const key = cacheKeyFor(request.registry, context.env, identity);
+  const { key, id } = cacheSlotFor(request, context.env, files);
   const served = await getTokenThroughCache({
     store: opening.store,
     locks: new FlightLocks(opening.store.dir, context.logger),
     key,
-    id: entryId(key),
+    id,
     fetch,
     explain,
     now: context.clock.now,

@@ -2,7 +2,7 @@
  * `get`: the server URL on stdin, the registry's credentials as JSON on stdout.
  */
 import { HELPER_NAME, MISSING_SERVER_URL, NOT_FOUND } from '../protocol/messages';
-import { failure, success, type Outcome } from '../protocol/outcome';
+import { credentialsFound, failure, type Outcome } from '../protocol/outcome';
 import type { EcrRegistry } from '../registry/parse';
 import type { HelperContext } from '../service/context';
 import { noTokenLine, resolveRegistry } from '../service/registry-target';
@@ -36,8 +36,7 @@ export async function get(input: string, context: HelperContext): Promise<Outcom
   const { registry, plan, alias } = resolution.target;
   try {
     const { served, warning } = await obtainToken({ registry, plan }, context);
-    const { token } = served;
-    return success(`${JSON.stringify({ ServerURL: serverUrl, Username: token.username, Secret: token.secret })}\n`, warning);
+    return credentialsFound(serverUrl, served.token, warning);
   } catch (error) {
     if (!(error instanceof TokenUnavailableError)) throw error;
     return unavailable(registry, error.message, alias);
