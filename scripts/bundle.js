@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // Bundles src/ into the files bin/ loads, in dist/bin/:
-// - docker-credential-ecr-login.js: the fast path (src/cli/launch.ts, cache-hit.ts), which
+// - docker-credential-ecr-login.js: the fast path (src/cli/entry.ts, cache-hit.ts), which
 //   answers a cache hit, `list` and `version`, minified. Every byte of it is parsed on every
 //   run (about 130 instructions a byte, measured with callgrind), so it holds nothing else;
 // - docker-credential-ecr-login-full.js: the command line and every verb, loaded when the fast
@@ -57,7 +57,7 @@ const MINIFY = { minifyWhitespace: true, minifySyntax: true };
 
 /** The fast path: what bin/ loads on every run. */
 function fastPathBundleOptions(target) {
-  return { ...commonOptions(target), ...MINIFY, entryPoints: [join(root, 'src', 'cli', 'launch.ts')] };
+  return { ...commonOptions(target), ...MINIFY, entryPoints: [join(root, 'src', 'cli', 'entry.ts')] };
 }
 
 /** The full command line and everything it loads, the operator commands included. */
@@ -84,7 +84,7 @@ if (require.main === module) {
       ...fastPathBundleOptions('node20'),
       outfile: join(bin, 'docker-credential-ecr-login.js'),
       external: EXTERNAL_PACKAGES,
-      plugins: [nobleWithoutNodeCrypto, apart('./main', join(root, 'src', 'cli', 'launch.ts'), FULL_FILE)],
+      plugins: [nobleWithoutNodeCrypto, apart('./main', join(root, 'src', 'cli', 'entry.ts'), FULL_FILE)],
     }),
     build({
       ...helperBundleOptions('node20'),
@@ -103,4 +103,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { EXTERNAL_PACKAGES, fastPathBundleOptions, helperBundleOptions, nobleWithoutNodeCrypto, version };
+module.exports = { EXTERNAL_PACKAGES, MINIFY, fastPathBundleOptions, helperBundleOptions, nobleWithoutNodeCrypto, version };
