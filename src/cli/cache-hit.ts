@@ -1,13 +1,14 @@
 /**
  * The fast path: what most runs are, answered by a small bundle of its own (scripts/bundle.js)
- * so that Docker waits for little more than Node's start. It answers exactly three things:
+ * so that Docker waits for little more than Node's start. It answers exactly these:
  *
  * - `get` for an ECR registry (or an alias) whose token is fresh in the cache;
+ * - `get` for a host that is not ECR (Docker's `credsStore` asks about every registry);
  * - `list`, which reads nothing but the cache and the settings file;
  * - `version`.
  *
- * Anything else — a miss, a host that is not ECR, bad input or settings, a notice for the
- * terminal, a log line the level lets through — it declines, having written nothing, and the
+ * Anything else — a miss, bad input or settings, a near miss, a notice for the terminal, a log
+ * line the level lets through — it declines, having written nothing, and the
  * full command line (main.ts) runs as if the fast path had not been there, given the stdin
  * already read. Both paths answer with the very same functions, so that they cannot disagree
  * (test/cli/fast-path.test.ts runs them side by side).
@@ -18,9 +19,9 @@
 import { openTokenStore } from '../cache/token-store';
 import { readFresh } from '../cache/cached-token';
 import { entryToken } from '../cache/entry';
-import { homeDirectory, readSettings, type Environment, type Settings } from '../config/settings';
+import { homeDirectory, readSettings, type Environment, type LogLevel, type Settings } from '../config/settings';
 import { readSharedConfigTexts } from '../identity/shared-files';
-import type { Logger } from '../logging/logger';
+import { LOG_METHODS, writesAt, type Logger } from '../logging/logger';
 import { decodeText, INPUT_TIME_LIMIT_MS, InputError, MAX_INPUT_BYTES } from '../protocol/input';
 import { KUBELET_PLUGIN_NAME, linkName } from '../protocol/messages';
 import { credentialsFound, type Outcome } from '../protocol/outcome';
@@ -28,6 +29,7 @@ import { cacheSlotFor } from '../service/cache-slot';
 import type { HelperContext } from '../service/context';
 import { resolveRegistry } from '../service/registry-target';
 import { list } from '../verbs/list';
+import { notEcr } from '../verbs/not-ecr';
 import { version } from '../verbs/version';
 import { readStdinSync } from './stdio';
 
@@ -78,30 +80,33 @@ function fastGet(io: FastIo): FastRun {
     return { kind: 'declined', stdin: error instanceof InputError ? { inputError: error.message } : { error } };
   }
   try {
-    const token = freshToken(decodeText(stdin.bytes).trim(), io);
-    return token === undefined ? { kind: 'declined', stdin } : { kind: 'answered', outcome: credentialsFound(token.serverUrl, token) };
+    const outcome = getOutcome(decodeText(stdin.bytes).trim(), io);
+    return outcome === undefined ? { kind: 'declined', stdin } : { kind: 'answered', outcome };
   } catch {
     return { kind: 'declined', stdin };
   }
 }
 
-/** The cached token `get` would serve, when it would serve one without a word on stderr or in the log. */
-function freshToken(serverUrl: string, io: FastIo): { serverUrl: string; username: string; secret: string } | undefined {
+/** What `get` answers, when it is a fresh cached token or a host that is not ECR; undefined otherwise. */
+function getOutcome(serverUrl: string, io: FastIo): Outcome | undefined {
   if (serverUrl === '') return undefined;
   const quiet = quietSettings(io.env);
-  if (quiet === undefined || quiet.settings.cacheDisabled) return undefined;
+  if (quiet === undefined) return undefined;
   const { settings, homeDir } = quiet;
-  // The full path logs each token it serves at debug level.
-  if (settings.logLevel === 'debug' || settings.logLevel === 'trace') return undefined;
+  const logger = tripwireLogger(settings.logLevel);
   const resolution = resolveRegistry(serverUrl, settings.settingsFile);
-  if (resolution.kind !== 'ecr') return undefined;
+  if (resolution.kind === 'not-ecr') return notEcr(serverUrl, resolution.settingsProblem, logger);
+  if (resolution.kind !== 'ecr' || settings.cacheDisabled) return undefined;
   const files = readSharedConfigTexts(io.env, homeDir);
   // The full path creates the directories when they are missing: only then is there nothing to read.
-  const { store } = openTokenStore(settings.cacheDir, tripwireLogger, { create: false });
+  const { store } = openTokenStore(settings.cacheDir, logger, { create: false });
   if (store === undefined) return undefined;
   const { key, id } = cacheSlotFor(resolution.target, io.env, files);
   const entry = readFresh(store, key, id, io.now());
-  return entry === undefined ? undefined : { serverUrl, ...entryToken(entry) };
+  if (entry === undefined) return undefined;
+  // The full path logs each token it serves, at debug level.
+  logger.debug({}, 'token served');
+  return credentialsFound(serverUrl, entryToken(entry));
 }
 
 function fastList(io: FastIo): FastRun {
@@ -111,7 +116,7 @@ function fastList(io: FastIo): FastRun {
     env: io.env,
     homeDir: quiet.homeDir,
     settings: quiet.settings,
-    logger: tripwireLogger,
+    logger: tripwireLogger(quiet.settings.logLevel),
     fetchToken: decline,
     clock: { now: io.now, sleep: decline },
   };
@@ -135,5 +140,12 @@ function decline(): never {
   throw new Declined('the fast path declines');
 }
 
-/** Whatever wants a log line written is the full path's to do: the fast path opens no log. */
-const tripwireLogger: Logger = { trace: decline, debug: decline, info: decline, warn: decline, error: decline };
+/**
+ * A logger that declines the run at the first line the log level lets through: writing the log
+ * is the full path's, so the fast path never opens it (nor loads pino).
+ */
+function tripwireLogger(level: LogLevel): Logger {
+  const logger = {} as Record<(typeof LOG_METHODS)[number], Logger['info']>;
+  for (const method of LOG_METHODS) logger[method] = writesAt(level, method) ? decline : () => undefined;
+  return logger;
+}

@@ -7,27 +7,14 @@ import type { EcrRegistry } from '../registry/parse';
 import type { HelperContext } from '../service/context';
 import { noTokenLine, resolveRegistry } from '../service/registry-target';
 import { obtainToken, TokenUnavailableError } from '../service/token-service';
+import { notEcr } from './not-ecr';
 
 export async function get(input: string, context: HelperContext): Promise<Outcome> {
   const serverUrl = input.trim();
   if (serverUrl === '') return failure(MISSING_SERVER_URL);
 
   const resolution = resolveRegistry(serverUrl, context.settings.settingsFile);
-  if (resolution.kind === 'not-ecr') {
-    if (resolution.settingsProblem !== undefined) {
-      context.logger.warn({ serverUrl, problem: resolution.settingsProblem }, 'settings file unusable');
-      return failure(NOT_FOUND, `${HELPER_NAME}: ${resolution.settingsProblem}`);
-    }
-    const { explainNearMiss } = await import('../registry/near-miss');
-    const nearMiss = explainNearMiss(serverUrl);
-    if (nearMiss === undefined) {
-      context.logger.debug({ serverUrl }, 'not an ECR registry');
-      return failure(NOT_FOUND);
-    }
-    // Still Docker's "go on without credentials"; the person at the terminal learns why.
-    context.logger.warn({ serverUrl, reason: nearMiss }, 'looks like ECR but is not an ECR registry');
-    return failure(NOT_FOUND, `${HELPER_NAME}: ${nearMiss}`);
-  }
+  if (resolution.kind === 'not-ecr') return notEcr(serverUrl, resolution.settingsProblem, context.logger);
   if (resolution.kind === 'bad-settings') {
     context.logger.error({ serverUrl, problem: resolution.problem }, 'settings file unusable');
     return unavailable(resolution.registry, resolution.problem);
