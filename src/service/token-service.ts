@@ -16,9 +16,8 @@ import { chainEnvironment, type CredentialPlan } from '../identity/plan';
 import { readSharedConfigTexts } from '../identity/shared-files';
 import { HELPER_NAME } from '../protocol/messages';
 import type { EcrRegistry } from '../registry/parse';
-import { cacheSlotFor } from './cache-slot';
+import { cacheSlotFor, type TokenRequest } from './cache-slot';
 import type { HelperContext } from './context';
-import type { TokenRequest } from './cache-slot';
 
 /** The longest a token request waits on AWS in all, retries included: a hang must not block a pull. */
 export const GET_DEADLINE_MS = 15_000;
