@@ -37,6 +37,8 @@ export interface EcrCall {
   errorType?: string;
   /** `Date.now()` when the request arrived. */
   at: number;
+  /** The AWS SDK's attempt number (its `amz-sdk-request` header): 2 and up for a retry. */
+  attempt?: number;
 }
 
 /** A token the emulator handed out (malformed-token faults are not recorded). */
@@ -300,6 +302,8 @@ class EcrEmulatorServer implements EcrEmulator {
       status: 0,
       at: Date.now(),
     };
+    const attempt = /\battempt=(\d+)/.exec(headerValue(req, 'amz-sdk-request') ?? '')?.[1];
+    if (attempt !== undefined) call.attempt = Number(attempt);
     this.calls.push(call);
     return call;
   }
