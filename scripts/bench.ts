@@ -331,7 +331,7 @@ async function bursts(pipes: Pipes, runtimeList: readonly Runtime[], world: Worl
         const made = world.emulator.calls.slice(before);
         calls.get(entry.runtime)?.push(made.length);
         // A leader starved past the SDK's request timeout retries: more calls, one flight still.
-        retries.set(entry.runtime, (retries.get(entry.runtime) ?? 0) + made.filter((call) => (call.attempt ?? 1) > 1).length);
+        retries.set(entry.runtime, (retries.get(entry.runtime) ?? 0) + made.filter((call) => call.attempt !== undefined).length);
       }
     }
     console.log(`\n  ${shape.label}`);

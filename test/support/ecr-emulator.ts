@@ -37,7 +37,7 @@ export interface EcrCall {
   errorType?: string;
   /** `Date.now()` when the request arrived. */
   at: number;
-  /** The AWS SDK's attempt number (its `amz-sdk-request` header): 2 and up for a retry. */
+  /** For an AWS SDK retry only: its attempt number (2 and up, from its `amz-sdk-request` header). */
   attempt?: number;
 }
 
@@ -303,7 +303,7 @@ class EcrEmulatorServer implements EcrEmulator {
       at: Date.now(),
     };
     const attempt = /\battempt=(\d+)/.exec(headerValue(req, 'amz-sdk-request') ?? '')?.[1];
-    if (attempt !== undefined) call.attempt = Number(attempt);
+    if (attempt !== undefined && Number(attempt) > 1) call.attempt = Number(attempt);
     this.calls.push(call);
     return call;
   }
