@@ -7,10 +7,11 @@
  *   node dist/scripts/build-standalone.js [--arch x64|arm64|host]…   (default: both)
  *
  * Steps: the Node binary of EMBEDDED_NODE from the npm registry (`node-linux-<arch>`, checked
- * against its pinned integrity, kept in .cache/node/), stripped of its symbols; two bundles
- * made with esbuild, `main` (the helper's own code, as bin/ runs it) and `dependencies` (the AWS
- * SDK, pino and commander, loaded from an asset on a miss); V8's code cache for the latter, and
- * the SEA blob with the code cache of `main`, both made by the embedded Node itself (under
+ * against its pinned integrity, kept in .cache/node/), stripped of its symbols; three bundles
+ * made with esbuild: `main` (the fast path, as bin/ runs it), `helper` (the full command line,
+ * an asset loaded when the fast path declines) and `dependencies` (the AWS SDK, pino and
+ * commander, an asset loaded on a miss); V8's code cache for each asset, and the SEA blob with
+ * the code cache of `main`, all made by the embedded Node itself (under
  * qemu-user for the other architecture: a code cache is only good on the architecture that
  * made it); the blob injected with postject (Node 24 has no --build-sea); a smoke run.
  */
@@ -20,7 +21,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSy
 import { basename, dirname, join, relative } from 'node:path';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { ARCHES, COMMAND, EMBEDDED_NODE, hostArch, NOTICES_PATH, parseArches, REPO_ROOT, sha256File, STANDALONE_DIR, standalonePath, writeChecksum, type Arch } from './artifacts';
-import { CODE_CACHE_ASSET, DEPENDENCIES_ASSET } from '../src/standalone/embedded-dependencies';
+import { codeCacheAsset, DEPENDENCIES_ASSET, HELPER_ASSET } from '../src/standalone/embedded-dependencies';
 
 /** Node's fixed sentinel: postject flips it so that the binary looks for its blob. */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -29,7 +30,10 @@ const WORK_DIR = join(STANDALONE_DIR, 'build');
 
 interface Bundling {
   readonly EXTERNAL_PACKAGES: readonly string[];
+  readonly MINIFY: BuildOptions;
+  readonly nobleWithoutNodeCrypto: Plugin;
   readonly version: string;
+  fastPathBundleOptions(target: string): BuildOptions;
   helperBundleOptions(target: string): BuildOptions;
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -143,22 +147,31 @@ function embeddedPackages(names: Set<string>): Plugin {
 
 interface Bundles {
   readonly main: string;
-  readonly dependencies: string;
-  readonly metafile: Metafile;
+  /** Asset name → its script. */
+  readonly assets: Readonly<Record<string, string>>;
+  /** What went into the three, for the notices. */
+  readonly metafiles: readonly Metafile[];
 }
 
-/** The two scripts of the executable, the same for every architecture. */
+/** The three scripts of the executable, the same for every architecture. */
 async function makeBundles(nodeMajor: string): Promise<Bundles> {
   const target = `node${nodeMajor}`;
   const packages = new Set<string>();
   const main = join(WORK_DIR, 'main.js');
-  const minify = { minifyWhitespace: true, minifySyntax: true };
-  await build({
-    ...bundling.helperBundleOptions(target),
-    ...minify,
+  const minify = bundling.MINIFY;
+  const fastPath = await build({
+    ...bundling.fastPathBundleOptions(target),
     entryPoints: [join(REPO_ROOT, 'src', 'standalone', 'main.ts')],
     outfile: main,
-    plugins: [embeddedPackages(packages)],
+    metafile: true,
+  });
+  const helper = join(WORK_DIR, HELPER_ASSET);
+  const full = await build({
+    ...bundling.helperBundleOptions(target),
+    ...minify,
+    outfile: helper,
+    plugins: [bundling.nobleWithoutNodeCrypto, embeddedPackages(packages)],
+    metafile: true,
   });
   const dependencies = join(WORK_DIR, DEPENDENCIES_ASSET);
   const table = [...packages].sort().map((name) => `  ${JSON.stringify(name)}: () => require(${JSON.stringify(name)}),`);
@@ -178,11 +191,11 @@ async function makeBundles(nodeMajor: string): Promise<Bundles> {
   // loader the SEA does not give, and `require` gives the same module.
   const text = readFileSync(dependencies, 'utf8').replace(/\bimport\((["'])(node:[\w/]+)\1\)/g, 'Promise.resolve().then(() => require("$2"))');
   writeFileSync(dependencies, text);
-  for (const [name, file] of [['main', main], [DEPENDENCIES_ASSET, dependencies]] as const) {
+  for (const [name, file] of [['main', main], [HELPER_ASSET, helper], [DEPENDENCIES_ASSET, dependencies]] as const) {
     const left = /\bimport\s*\(\s*[^)]/.exec(readFileSync(file, 'utf8'));
     if (left !== null) throw new Error(`${name} still has a dynamic import(), which a SEA cannot run: …${left.input.slice(left.index, left.index + 80)}…`);
   }
-  return { main, dependencies, metafile: result.metafile };
+  return { main, assets: { [HELPER_ASSET]: helper, [DEPENDENCIES_ASSET]: dependencies }, metafiles: [fastPath.metafile, full.metafile, result.metafile] };
 }
 
 async function buildStandalone(arch: Arch, bundles: Bundles): Promise<void> {
@@ -196,8 +209,12 @@ async function buildStandalone(arch: Arch, bundles: Bundles): Promise<void> {
   const onTarget = (args: readonly string[], options: SpawnSyncOptions = {}): string =>
     runner.length === 0 ? run(node, args, options) : run(runner[0] ?? '', [...runner.slice(1), node, ...args], options);
 
-  const codeCache = join(work, CODE_CACHE_ASSET);
-  onTarget([join(REPO_ROOT, 'dist', 'scripts', 'make-code-cache.js'), bundles.dependencies, codeCache]);
+  const assets: Record<string, string> = {};
+  for (const [asset, script] of Object.entries(bundles.assets)) {
+    const codeCache = join(work, codeCacheAsset(asset));
+    onTarget([join(REPO_ROOT, 'dist', 'scripts', 'make-code-cache.js'), asset, script, codeCache]);
+    Object.assign(assets, { [asset]: script, [codeCacheAsset(asset)]: codeCache });
+  }
   const blob = join(work, 'sea.blob');
   const config = join(work, 'sea-config.json');
   writeFileSync(
@@ -212,7 +229,7 @@ async function buildStandalone(arch: Arch, bundles: Bundles): Promise<void> {
         // The caller's NODE_OPTIONS must not reach the helper: a stray --require would break a pull.
         execArgv: [],
         execArgvExtension: 'none',
-        assets: { [DEPENDENCIES_ASSET]: bundles.dependencies, [CODE_CACHE_ASSET]: codeCache },
+        assets,
       },
       null,
       2,
@@ -240,9 +257,9 @@ function smokeTest(arch: Arch, executable: string, runner: readonly string[]): v
 }
 
 /** Node's license, then each embedded npm package's, packages with the same text grouped. */
-function writeNotices(metafile: Metafile, nodeLicense: string): void {
+function writeNotices(metafiles: readonly Metafile[], nodeLicense: string): void {
   const packages = new Map<string, { name: string; version: string; license: string; text: string }>();
-  for (const input of Object.keys(metafile.inputs)) {
+  for (const input of metafiles.flatMap((metafile) => Object.keys(metafile.inputs))) {
     const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
     if (match?.[1] === undefined || packages.has(match[1])) continue;
     const dir = join(REPO_ROOT, match[1]);
@@ -271,7 +288,7 @@ function writeNotices(metafile: Metafile, nodeLicense: string): void {
 function inputsDigest(arch: Arch, bundles: Bundles): string {
   const hash = createHash('sha256').update(`${EMBEDDED_NODE.version} ${EMBEDDED_NODE.integrity[arch]}\n`);
   const code = [__filename, join(__dirname, 'make-code-cache.js'), join(REPO_ROOT, 'dist', 'src', 'standalone', 'embedded-dependencies.js')];
-  for (const file of [bundles.main, bundles.dependencies, ...code]) hash.update(readFileSync(file));
+  for (const file of [bundles.main, ...Object.values(bundles.assets), ...code]) hash.update(readFileSync(file));
   return hash.digest('hex');
 }
 
@@ -311,7 +328,7 @@ async function main(): Promise<void> {
     const megabytes = (statSync(output).size / 1024 / 1024).toFixed(1);
     console.log(`${relative(REPO_ROOT, output)}: ${megabytes} MiB, sha256 ${digest} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   }
-  writeNotices(bundles.metafile, readFileSync(join(dirname(dirname(embeddedNode(arches[0] ?? hostArch()))), 'LICENSE'), 'utf8'));
+  writeNotices(bundles.metafiles, readFileSync(join(dirname(dirname(embeddedNode(arches[0] ?? hostArch()))), 'LICENSE'), 'utf8'));
   rmSync(WORK_DIR, { recursive: true, force: true });
 }
 

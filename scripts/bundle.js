@@ -1,25 +1,40 @@
 #!/usr/bin/env node
 'use strict';
-// Bundles src/ into dist/bin/docker-credential-ecr-login.js, the file bin/ loads.
-// Why: a cache hit is a fresh Node process, and one file compiles faster than twenty-odd
-// modules (about 4 ms of the ~16 ms the helper adds to Node's start). The AWS SDK, pino and
-// commander stay outside, loaded from node_modules only when a call needs them.
-// The operator commands (configure, doctor, get-login-password, cache) go into a second file,
-// dist/bin/docker-credential-ecr-login-commands.js, loaded only when one of them runs: every
-// byte of the first file is parsed on every `get` (about 130 instructions a byte, measured
-// with callgrind), and a `get` has no use for them.
+// Bundles src/ into the files bin/ loads, in dist/bin/:
+// - docker-credential-ecr-login.js: the fast path (src/cli/entry.ts, cache-hit.ts), which
+//   answers a cache hit, `list` and `version`, minified. Every byte of it is parsed on every
+//   run (about 130 instructions a byte, measured with callgrind), so it holds nothing else;
+// - docker-credential-ecr-login-full.js: the command line and every verb, loaded when the fast
+//   path declines (a miss, a host that is not ECR, an error, a flag);
+// - docker-credential-ecr-login-commands.js: the operator commands (configure, doctor,
+//   get-login-password, cache), loaded only when one of them runs.
+// The AWS SDK, pino and commander stay outside, loaded from node_modules only when a call needs
+// them. One file compiles faster than twenty-odd modules.
 // Plain JavaScript, so that `npm install` (prepare) can run it before anything is compiled.
-// The standalone executable (scripts/build-standalone.ts) builds its bundle from the same options.
+// The standalone executable (scripts/build-standalone.ts) builds its bundles from the same options.
 const { build } = require('esbuild');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const FULL_FILE = 'docker-credential-ecr-login-full.js';
 const COMMANDS_FILE = 'docker-credential-ecr-login-commands.js';
 
 /** Packages left out of the helper's bundle: loaded only when a call needs them. */
 const EXTERNAL_PACKAGES = ['@aws-sdk/*', '@smithy/*', 'pino', 'commander'];
+
+/**
+ * @noble/hashes reaches node:crypto for random bytes, which the helper never asks of it; loading
+ * node:crypto is what its SHA-256 spares a cache hit (src/hash/sha256.ts).
+ */
+const nobleWithoutNodeCrypto = {
+  name: 'noble-without-node-crypto',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^@noble\/hashes\/crypto(\.js)?$/ }, () => ({ path: 'noble-crypto', namespace: 'noble-crypto' }));
+    esbuild.onLoad({ filter: /.*/, namespace: 'noble-crypto' }, () => ({ contents: 'export const crypto = undefined;', loader: 'js' }));
+  },
+};
 
 /** Options every bundle of the helper's own code shares, for a Node target: its version written in (src/verbs/version.ts). */
 function commonOptions(target) {
@@ -33,37 +48,54 @@ function commonOptions(target) {
     supported: { 'dynamic-import': false },
     legalComments: 'none',
     logLevel: 'warning',
+    plugins: [nobleWithoutNodeCrypto],
   };
 }
 
-/** The helper's bundle: the command line and everything it loads, the operator commands included. */
+/** Fewer bytes to parse on every run; names are kept, for the rare stack in a log. */
+const MINIFY = { minifyWhitespace: true, minifySyntax: true };
+
+/** The fast path: what bin/ loads on every run. */
+function fastPathBundleOptions(target) {
+  return { ...commonOptions(target), ...MINIFY, entryPoints: [join(root, 'src', 'cli', 'entry.ts')] };
+}
+
+/** The full command line and everything it loads, the operator commands included. */
 function helperBundleOptions(target) {
   return { ...commonOptions(target), entryPoints: [join(root, 'src', 'cli', 'main.ts')] };
 }
 
-/** The command table's `import('../commands')` points at the second file instead of inlining it. */
-const commandsApart = {
-  name: 'operator-commands-apart',
-  setup(esbuild) {
-    esbuild.onResolve({ filter: /^\.\.\/commands$/ }, (args) =>
-      args.importer === join(root, 'src', 'cli', 'commands.ts') ? { path: `./${COMMANDS_FILE}`, external: true } : undefined,
-    );
-  },
-};
+/** `import('<specifier>')` (or require) in `importer` loads `file`, a bundle of its own next to this one. */
+function apart(specifier, importer, file) {
+  return {
+    name: `${file}-apart`,
+    setup(esbuild) {
+      const filter = new RegExp(`^${specifier.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
+      esbuild.onResolve({ filter }, (args) => (args.importer === importer ? { path: `./${file}`, external: true } : undefined));
+    },
+  };
+}
 
 if (require.main === module) {
+  const bin = join(root, 'dist', 'bin');
   // Plugins need esbuild's asynchronous API.
   Promise.all([
     build({
-      ...helperBundleOptions('node20'),
-      outfile: join(root, 'dist', 'bin', 'docker-credential-ecr-login.js'),
+      ...fastPathBundleOptions('node20'),
+      outfile: join(bin, 'docker-credential-ecr-login.js'),
       external: EXTERNAL_PACKAGES,
-      plugins: [commandsApart],
+      plugins: [nobleWithoutNodeCrypto, apart('./main', join(root, 'src', 'cli', 'entry.ts'), FULL_FILE)],
+    }),
+    build({
+      ...helperBundleOptions('node20'),
+      outfile: join(bin, FULL_FILE),
+      external: EXTERNAL_PACKAGES,
+      plugins: [nobleWithoutNodeCrypto, apart('../commands', join(root, 'src', 'cli', 'commands.ts'), COMMANDS_FILE)],
     }),
     build({
       ...commonOptions('node20'),
       entryPoints: [join(root, 'src', 'commands', 'index.ts')],
-      outfile: join(root, 'dist', 'bin', COMMANDS_FILE),
+      outfile: join(bin, COMMANDS_FILE),
       external: EXTERNAL_PACKAGES,
     }),
   ]).catch(() => {
@@ -71,4 +103,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { EXTERNAL_PACKAGES, helperBundleOptions, version };
+module.exports = { EXTERNAL_PACKAGES, MINIFY, fastPathBundleOptions, helperBundleOptions, nobleWithoutNodeCrypto, version };

@@ -1,25 +1,25 @@
 /**
  * Run by build-standalone.ts under the very Node the executable embeds (through qemu-user for
- * another architecture): compiles the dependencies script as the executable will, loads every
- * package in it so that V8 has compiled their start-up code too, writes V8's code cache, and
- * checks that V8 takes it back.
+ * another architecture): compiles an asset script as the executable will, runs it, writes V8's
+ * code cache, and checks that V8 takes it back. For the dependencies asset it first loads every
+ * package in it, so that V8 has compiled their start-up code too.
  *
- * Usage: node make-code-cache.js <dependencies.js> <code cache file>
+ * Usage: node make-code-cache.js <asset name> <script> <code cache file>
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { compileDependencies } from '../src/standalone/embedded-dependencies';
+import { compileAsset, DEPENDENCIES_ASSET, type DependencyTable } from '../src/standalone/embedded-dependencies';
 
-const [sourceFile, cacheFile] = process.argv.slice(2);
-if (sourceFile === undefined || cacheFile === undefined) {
-  console.error('usage: make-code-cache <dependencies.js> <code cache file>');
+const [asset, sourceFile, cacheFile] = process.argv.slice(2);
+if (asset === undefined || sourceFile === undefined || cacheFile === undefined) {
+  console.error('usage: make-code-cache <asset name> <script> <code cache file>');
   process.exit(2);
 }
 const source = readFileSync(sourceFile, 'utf8');
-const { script, table } = compileDependencies(source);
-for (const load of Object.values(table)) load();
+const { script, exports: loaded } = compileAsset(asset, source);
+if (asset === DEPENDENCIES_ASSET) for (const load of Object.values(loaded as DependencyTable)) load();
 const cache = script.createCachedData();
 writeFileSync(cacheFile, cache);
-if (compileDependencies(source, cache).cacheRejected) {
-  console.error(`make-code-cache: node ${process.version} rejects the code cache it just made`);
+if (compileAsset(asset, source, cache).cacheRejected) {
+  console.error(`make-code-cache: node ${process.version} rejects the code cache it just made for ${asset}`);
   process.exit(1);
 }

@@ -19,6 +19,7 @@ import { decodeAuthorizationToken, isDateTime, TOKEN_LIFETIME_MS, trustedExpiry,
 import { endpointOverride, endpointVariant } from './endpoints';
 import { lastChildExit, watchChildProcesses } from './child-processes';
 import { CredentialsUnavailableError, ExplainedError, explainCredentialsFailure, explainProviderNote, type ChainReasons, type CredentialsFailureContext } from './errors';
+import { readCaBundle } from './ca-bundle';
 import { keepMetadataDirect, proxyAgentsFor } from './proxy-agent';
 
 /**
@@ -69,14 +70,20 @@ export type TokenFetcher = (registry: EcrRegistry, context: FetchContext) => Pro
 export const fetchRegistryToken: TokenFetcher = (registry, context) =>
   registry.kind === 'private' ? fetchPrivateToken(registry, context) : fetchPublicToken(registry, context);
 
-/** Limits, and the proxy agents when a proxy variable is set (docs/SPEC.md section 7). */
+/**
+ * Limits, the proxy agents when a proxy variable is set, and the CAs of AWS_CA_BUNDLE when it
+ * names some (docs/SPEC.md section 7). Throws an ExplainedError when AWS_CA_BUNDLE is unusable.
+ */
 export function requestHandlerOptions(env: Environment) {
+  const ca = readCaBundle(env);
+  const agents = proxyAgentsFor(env, NETWORK_LIMITS.connectionTimeoutMs, ca);
   return {
     connectionTimeout: NETWORK_LIMITS.connectionTimeoutMs,
     requestTimeout: NETWORK_LIMITS.requestTimeoutMs,
     // Without it the SDK only warns when requestTimeout passes, and goes on waiting.
     throwOnRequestTimeout: true,
-    ...proxyAgentsFor(env, NETWORK_LIMITS.connectionTimeoutMs),
+    // Agent options, for the SDK to make its agent with (keeping its own keepAlive and sockets).
+    ...(agents.httpsAgent === undefined && ca !== undefined ? { httpsAgent: { ca } } : agents),
   };
 }
 

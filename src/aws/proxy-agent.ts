@@ -27,8 +27,9 @@ export interface ProxyAgents {
 }
 
 /** Agents for the SDK's request handler (`httpAgent`, `httpsAgent`). */
-function proxyAgents(settings: ProxySettings, connectTimeoutMs: number): ProxyAgents {
-  return { httpAgent: new ForwardingAgent(settings), httpsAgent: new TunnellingAgent(settings, connectTimeoutMs) };
+function proxyAgents(settings: ProxySettings, connectTimeoutMs: number, ca: string | undefined): ProxyAgents {
+  const trust = ca === undefined ? {} : { ca };
+  return { httpAgent: new ForwardingAgent(settings, trust), httpsAgent: new TunnellingAgent(settings, connectTimeoutMs, trust) };
 }
 
 type ConnectionCallback = (error: Error | null, stream: Duplex) => void;
@@ -53,8 +54,9 @@ class TunnellingAgent extends https.Agent {
   constructor(
     private readonly settings: ProxySettings,
     private readonly connectTimeoutMs: number,
+    private readonly trust: { readonly ca?: string },
   ) {
-    super({ keepAlive: true });
+    super({ keepAlive: true, ...trust });
   }
 
   override createConnection(options: http.ClientRequestArgs, callback?: ConnectionCallback): Duplex | null | undefined {
@@ -65,7 +67,7 @@ class TunnellingAgent extends https.Agent {
       process.nextTick(() => fail(callback, new ProxyError(decision.setting.problem)));
       return undefined;
     }
-    openTunnel(decision.proxy, target, this.connectTimeoutMs).then(
+    openTunnel(decision.proxy, target, this.connectTimeoutMs, this.trust).then(
       (socket) => {
         const servername = (options as tls.ConnectionOptions).servername ?? (isIP(target.host) === 0 ? target.host : undefined);
         callback?.(null, tls.connect({ ...(options as tls.ConnectionOptions), socket, ...(servername === undefined ? {} : { servername }) }));
@@ -76,7 +78,7 @@ class TunnellingAgent extends https.Agent {
   }
 }
 
-function openTunnel(proxy: Proxy, target: ProxyTarget, timeoutMs: number): Promise<Duplex> {
+function openTunnel(proxy: Proxy, target: ProxyTarget, timeoutMs: number, trust: { readonly ca?: string }): Promise<Duplex> {
   const authority = authorityOf(target);
   return new Promise((resolve, reject) => {
     const request = connectionTo(proxy).request({
@@ -87,6 +89,7 @@ function openTunnel(proxy: Proxy, target: ProxyTarget, timeoutMs: number): Promi
       agent: false,
       headers: { host: authority, ...(proxy.authorization === undefined ? {} : { 'proxy-authorization': proxy.authorization }) },
       ...proxyServerName(proxy),
+      ...(proxy.protocol === 'https:' ? trust : {}),
     });
     const timer = setTimeout(
       () => request.destroy(new ProxyError(`the proxy ${proxy.display} (${proxy.variable}) did not answer within ${timeoutMs / 1000} s`)),
@@ -158,8 +161,12 @@ const TLS_TO_PROXY = Symbol('tls to the proxy');
 
 /** http targets: the request in absolute form (`POST http://host:port/ HTTP/1.1`) to the proxy. */
 class ForwardingAgent extends http.Agent {
-  constructor(private readonly settings: ProxySettings) {
-    super({ keepAlive: true });
+  constructor(
+    private readonly settings: ProxySettings,
+    trust: { readonly ca?: string },
+  ) {
+    // The options reach createConnection: `ca` for TLS to an https:// proxy.
+    super({ keepAlive: true, ...trust });
   }
 
   // Node's (undocumented but stable) hook between a request and its socket: the one place where
@@ -188,10 +195,13 @@ class ForwardingAgent extends http.Agent {
   }
 }
 
-/** The agents for an environment's proxy variables; none (the SDK's own) when no proxy is set. */
-export function proxyAgentsFor(env: Environment, connectTimeoutMs: number): Partial<ProxyAgents> {
+/**
+ * The agents for an environment's proxy variables, trusting `ca` (AWS_CA_BUNDLE) instead of
+ * Node's list when given; none (the SDK's own) when no proxy is set.
+ */
+export function proxyAgentsFor(env: Environment, connectTimeoutMs: number, ca?: string): Partial<ProxyAgents> {
   const settings = readProxySettings(env);
-  return settings === undefined ? {} : proxyAgents(settings, connectTimeoutMs);
+  return settings === undefined ? {} : proxyAgents(settings, connectTimeoutMs, ca);
 }
 
 /**

@@ -54,8 +54,8 @@ export interface ServedToken {
 const MAX_ROUNDS = 16;
 
 export async function getTokenThroughCache(request: CachedTokenRequest): Promise<ServedToken> {
-  const cached = readMatching(request);
-  if (cached !== undefined && isFresh(cached, request.now())) return served(cached, 'cache');
+  const cached = readFresh(request.store, request.key, request.id, request.now());
+  if (cached !== undefined) return served(cached, 'cache');
   const answer = await throughSingleFlight(request);
   // After the lock is released: its waiters need not wait for this.
   if (answer.origin === 'fetched') request.store.prune(request.now());
@@ -158,6 +158,16 @@ function served(entry: CacheEntry, origin: TokenOrigin): ServedToken {
 }
 
 function readMatching(request: CachedTokenRequest): CacheEntry | undefined {
-  const entry = request.store.read(request.id);
-  return entry !== undefined && matchesKey(entry, request.key) ? entry : undefined;
+  return readEntryFor(request.store, request.key, request.id);
+}
+
+function readEntryFor(store: TokenStore, key: CacheKey, id: string): CacheEntry | undefined {
+  const entry = store.read(id);
+  return entry !== undefined && matchesKey(entry, key) ? entry : undefined;
+}
+
+/** The key's entry when the cache may serve it without asking AWS: what a cache hit is. */
+export function readFresh(store: TokenStore, key: CacheKey, id: string, now: number): CacheEntry | undefined {
+  const entry = readEntryFor(store, key, id);
+  return entry !== undefined && isFresh(entry, now) ? entry : undefined;
 }

@@ -1,8 +1,8 @@
 /**
  * One cached token and the decisions about it. Pure: times are passed in, nothing is read.
  */
-import { createHash } from 'node:crypto';
 import { isDateTime, TOKEN_LIFETIME_MS, trustedExpiry, type RegistryToken } from '../aws/authorization-token';
+import { sha256Hex } from '../hash/sha256';
 
 export const ENTRY_FORMAT = 'docker-credential-ecr-login/token';
 export const ENTRY_VERSION = 1;
@@ -32,7 +32,7 @@ export interface CacheEntry extends CacheKey {
 /** A file name for the key: the key's fields hashed, so nothing about the identity shows. */
 export function entryId(key: CacheKey): string {
   const fields = [ENTRY_VERSION, key.service, key.registry, key.region, key.endpoint, key.identity];
-  return createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 40);
+  return sha256Hex(JSON.stringify(fields)).slice(0, 40);
 }
 
 export function makeEntry(key: CacheKey, token: RegistryToken, issuedAt: number): CacheEntry {

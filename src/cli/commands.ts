@@ -4,6 +4,7 @@
  * A new command is one entry here and one file of its own.
  */
 import type { Command } from 'commander';
+import { KUBELET_PLUGIN_NAME, linkName } from '../protocol/messages';
 import type { Outcome } from '../protocol/outcome';
 import type { HelperContext } from '../service/context';
 
@@ -78,7 +79,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'the kubelet image credential provider: a CredentialProviderRequest on stdin, the response on stdout',
     protocol: true,
     // A drop-in for cloud-provider-aws' plugin: kubelet configs call it with or without `get-credentials`.
-    invokedAs: 'ecr-credential-provider',
+    invokedAs: KUBELET_PLUGIN_NAME,
     run: async (_, io) => {
       const { getCredentials, KUBELET_INPUT_LIMIT_BYTES } = await import('../verbs/get-credentials');
       return getCredentials(() => io.readInput(KUBELET_INPUT_LIMIT_BYTES), io.context());
@@ -89,8 +90,8 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'print the name and version',
     protocol: true,
     run: async () => {
-      const { versionLine } = await import('../verbs/version');
-      return { exitCode: 0, stdout: `${versionLine()}\n` };
+      const { version } = await import('../verbs/version');
+      return version();
     },
   },
   {
@@ -184,6 +185,6 @@ export function findCommand(name: string | undefined): CommandEntry | undefined 
  * named `ecr-credential-provider`, with or without `.exe`), if any.
  */
 export function commandInvokedAs(executableName: string | undefined): CommandEntry | undefined {
-  const name = executableName?.replace(/\.exe$/i, '');
-  return name ? COMMANDS.find((entry) => entry.invokedAs === name) : undefined;
+  const name = linkName(executableName);
+  return name === undefined ? undefined : COMMANDS.find((entry) => entry.invokedAs === name);
 }

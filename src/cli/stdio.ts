@@ -15,6 +15,8 @@
 import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { errorCode } from '../fs/private-dir';
 import { InputError, inputNotClosed, inputTooLarge, readBoundedInput } from '../protocol/input';
+import { HELPER_NAME } from '../protocol/messages';
+import type { Outcome } from '../protocol/outcome';
 
 export interface StdinReading {
   readonly fd: number;
@@ -26,6 +28,14 @@ export interface StdinReading {
 
 /** Reads the input to its end; throws InputError when it is too large, not closed in time, or unreadable. */
 export async function readStdin(reading: StdinReading): Promise<Buffer> {
+  return readStdinSync(reading) ?? readBoundedInput(reading.openStream(), reading.limitBytes, reading.timeLimitMs);
+}
+
+/**
+ * As readStdin, with system calls alone; undefined, having read nothing, where only the stream
+ * reader can bound the read (a socket, a pipe off Linux). The cache-hit fast path reads so.
+ */
+export function readStdinSync(reading: Omit<StdinReading, 'openStream'>): Buffer | undefined {
   const { fd, limitBytes, timeLimitMs } = reading;
   let kind: 'pipe' | 'socket' | 'other';
   try {
@@ -37,7 +47,7 @@ export async function readStdin(reading: StdinReading): Promise<Buffer> {
   }
   if (kind === 'other') return readToEnd(fd, limitBytes);
   const reopened = kind === 'pipe' ? reopenNonBlocking(fd) : undefined;
-  if (reopened === undefined) return readBoundedInput(reading.openStream(), limitBytes, timeLimitMs);
+  if (reopened === undefined) return undefined;
   try {
     return readToEnd(reopened, limitBytes, { timeLimitMs, deadline: monotonicMs() + timeLimitMs });
   } finally {
@@ -102,6 +112,26 @@ export function writeAll(fd: number, text: string): void {
       if (errorCode(error) !== 'EAGAIN') throw error;
       backOff.sleep();
     }
+  }
+}
+
+/** Writes the outcome; the exit status it returns is non-zero when the client did not get the answer. */
+export function emit(outcome: Outcome): number {
+  if (outcome.stderr) writeQuietly(2, outcome.stderr);
+  try {
+    writeAll(1, outcome.stdout);
+    return outcome.exitCode;
+  } catch (error) {
+    writeQuietly(2, `${HELPER_NAME}: cannot write the answer to stdout: ${errorCode(error)}\n`);
+    return 1;
+  }
+}
+
+function writeQuietly(fd: number, text: string): void {
+  try {
+    writeAll(fd, text);
+  } catch {
+    // Nobody reads stderr: the answer on stdout is what counts.
   }
 }
 

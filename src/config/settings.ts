@@ -36,6 +36,9 @@ export type Settings = CommonSettings & CacheSettings;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
+/** In the cache directory: V8's code cache of the helper's own code (Node 22+), whatever AWS_ECR_DISABLE_CACHE says. */
+export const COMPILE_CACHE_DIR_NAME = 'node-compile-cache';
+
 /**
  * The home of a user who has none (Debian's convention): what the AWS SDK is given as HOME, and
  * where the settings file is looked for, so that nothing is ever read relative to the directory

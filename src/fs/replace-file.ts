@@ -3,7 +3,6 @@
  * never a torn one: a temp file in the target's own directory (so that the rename or link stays
  * on one filesystem), written whole, given its mode, then renamed (or linked) into place.
  */
-import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fchmodSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -20,6 +19,10 @@ export interface TempFileOptions {
  * nothing behind, when the disk will not take it.
  */
 export function writeTempFile(dir: string, data: string | Buffer, options: TempFileOptions): string {
+  // node:crypto is loaded here, when a file is written, not by every reader of the cache (a
+  // cache hit, whose whole cost is about what loading it would add).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
   const temp = join(dir, `.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {

@@ -11,8 +11,8 @@
  * names it. One identity keeps its hash while its temporary credentials rotate: secrets,
  * session tokens and expiry never go in. Pure: the environment and the files' text are passed in.
  */
-import { createHash } from 'node:crypto';
 import type { Environment } from '../config/settings';
+import { sha256Hex } from '../hash/sha256';
 import { decideCredentialSource, type FallbackSource, type SharedConfigTexts } from './credential-chain';
 
 export type { SharedConfigTexts } from './credential-chain';
@@ -53,5 +53,5 @@ function fallbackParts(fallback: FallbackSource): unknown[] {
 }
 
 function fingerprint(source: IdentitySource, parts: unknown[]): IdentityFingerprint {
-  return { source, hash: createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32) };
+  return { source, hash: sha256Hex(JSON.stringify(parts)).slice(0, 32) };
 }

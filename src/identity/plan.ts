@@ -4,8 +4,8 @@
  * cache keys the token by the plan's fingerprint and the fetcher builds the SDK's credentials
  * from it, so that the two can never disagree about who is asking. Pure.
  */
-import { createHash } from 'node:crypto';
 import type { Environment } from '../config/settings';
+import { sha256Hex } from '../hash/sha256';
 import { identityFingerprint, type SharedConfigTexts } from './fingerprint';
 import { readWebIdentityClaims, sessionNameFor } from './web-identity-token';
 
@@ -72,5 +72,5 @@ export function planFingerprint(plan: CredentialPlan, env: Environment, files: S
 }
 
 function hashParts(parts: unknown[]): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
+  return sha256Hex(JSON.stringify(parts)).slice(0, 32);
 }

@@ -4,7 +4,7 @@
  * when it is exchanged. The claims only name the cache entry and the role session, so that two
  * service accounts, or two clusters, never share a token. Pure; never echoes the token.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../hash/sha256';
 
 export class WebIdentityTokenError extends Error {
   override readonly name = 'WebIdentityTokenError';
@@ -56,6 +56,6 @@ export function sessionNameFor(subject: string): string {
   const readable = subject.startsWith(SERVICE_ACCOUNT_PREFIX) ? subject.slice(SERVICE_ACCOUNT_PREFIX.length).replace(':', '.') : subject;
   const name = readable.replace(SESSION_NAME_FORBIDDEN, '-');
   if (name.length >= 2 && name.length <= MAX_SESSION_NAME) return name;
-  const hash = createHash('sha256').update(subject).digest('hex').slice(0, HASH_CHARS);
+  const hash = sha256Hex(subject).slice(0, HASH_CHARS);
   return `${name.slice(0, MAX_SESSION_NAME - HASH_CHARS - 1)}-${hash}`;
 }

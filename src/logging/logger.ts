@@ -43,7 +43,12 @@ export interface LogTarget {
 }
 
 const LEVEL_VALUES: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
-const METHODS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+export const LOG_METHODS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+
+/** Whether a log at `level` writes the lines of `method`. */
+export function writesAt(level: LogLevel, method: (typeof LOG_METHODS)[number]): boolean {
+  return LEVEL_VALUES[method] >= LEVEL_VALUES[level];
+}
 
 /**
  * A logger that opens the file and loads pino (about 15 ms) on the first line that its level
@@ -54,10 +59,9 @@ const METHODS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export function openLogger(target: LogTarget): Logger {
   if (target.level === 'silent') return silentLogger;
   let backend: Logger | undefined;
-  const threshold = LEVEL_VALUES[target.level];
-  const logger = {} as Record<(typeof METHODS)[number], Logger['info']>;
-  for (const method of METHODS) {
-    if (LEVEL_VALUES[method] < threshold) {
+  const logger = {} as Record<(typeof LOG_METHODS)[number], Logger['info']>;
+  for (const method of LOG_METHODS) {
+    if (!writesAt(target.level, method)) {
       logger[method] = noop;
       continue;
     }

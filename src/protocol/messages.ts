@@ -9,5 +9,13 @@ export const NOT_FOUND = 'credentials not found in native keychain';
 export const MISSING_SERVER_URL = 'no credentials server URL';
 export const MISSING_USERNAME = 'no credentials username';
 export const NOT_IMPLEMENTED = 'not implemented';
+/** The name of cloud-provider-aws' kubelet plugin: the executable called by it answers the kubelet. */
+export const KUBELET_PLUGIN_NAME = 'ecr-credential-provider';
+
+/** The name an executable was called by, as a link stands for a command: `.exe` left out. */
+export function linkName(executableName: string | undefined): string | undefined {
+  return executableName?.replace(/\.exe$/i, '') || undefined;
+}
+
 /** Every ECR token's username; GetAuthorizationToken always answers with it. */
 export const ECR_USERNAME = 'AWS';

@@ -25,6 +25,10 @@ export const failure = (message: string, detail?: string): Outcome => ({
   ...(detail === undefined ? {} : { stderr: `${oneLine(detail)}\n` }),
 });
 
+/** `get`'s answer: the server URL as asked, and the registry's user name and password. */
+export const credentialsFound = (serverUrl: string, credentials: { readonly username: string; readonly secret: string }, notice?: string): Outcome =>
+  success(`${JSON.stringify({ ServerURL: serverUrl, Username: credentials.username, Secret: credentials.secret })}\n`, notice);
+
 const MAX_LINE = 1000;
 
 /** Folds any text into a single bounded line, so a client never sees a multi-line error. */

@@ -8,16 +8,15 @@ import type { RegistryToken } from '../aws/authorization-token';
 import { explainAwsFailure, withDeadline } from '../aws/errors';
 import { endpointOverride } from '../aws/endpoints';
 import { getTokenThroughCache, type FlightLimits, type ServedToken } from '../cache/cached-token';
-import { entryId } from '../cache/entry';
-import { cacheKeyFor } from '../cache/key';
 import { FlightLocks } from '../cache/single-flight';
 import { openTokenStore } from '../cache/token-store';
 import { describeCredentialSources } from '../identity/credential-sources';
 import type { SharedConfigTexts } from '../identity/fingerprint';
-import { chainEnvironment, planFingerprint, type CredentialPlan } from '../identity/plan';
+import { chainEnvironment, type CredentialPlan } from '../identity/plan';
 import { readSharedConfigTexts } from '../identity/shared-files';
 import { HELPER_NAME } from '../protocol/messages';
 import type { EcrRegistry } from '../registry/parse';
+import { cacheSlotFor, type TokenRequest } from './cache-slot';
 import type { HelperContext } from './context';
 
 /** The longest a token request waits on AWS in all, retries included: a hang must not block a pull. */
@@ -37,10 +36,7 @@ export const FLIGHT_LIMITS: FlightLimits = {
   maxWaitMs: 2 * GET_DEADLINE_MS,
 };
 
-export interface TokenRequest {
-  readonly registry: EcrRegistry;
-  readonly plan: CredentialPlan;
-}
+export type { TokenRequest } from './cache-slot';
 
 export interface ObtainedToken {
   readonly served: ServedToken;
@@ -71,7 +67,9 @@ export async function obtainToken(request: TokenRequest, context: HelperContext)
     const obtained = await serveToken(request, files, fetch, explain, context);
     const { token, origin } = obtained.served;
     const fields = { registry: registry.host, origin, expiresAt: token.expiresAt.toISOString() };
-    if (origin === 'cache') context.logger.debug(fields, 'token served');
+    // Info is for what asked AWS. A token another process just fetched is, like a hit, only read:
+    // at debug, the waiters of a burst load no pino and write no log (about 45 ms of CPU each).
+    if (origin === 'cache' || origin === 'another-process') context.logger.debug(fields, 'token served');
     else context.logger.info(fields, 'token served');
     return obtained;
   } catch (error) {
@@ -122,13 +120,12 @@ async function serveToken(
       warning: `${HELPER_NAME}: token cache off: ${opening.reason}`,
     };
   }
-  const identity = planFingerprint(request.plan, context.env, files);
-  const key = cacheKeyFor(request.registry, context.env, identity);
+  const { key, id } = cacheSlotFor(request, context.env, files);
   const served = await getTokenThroughCache({
     store: opening.store,
     locks: new FlightLocks(opening.store.dir, context.logger),
     key,
-    id: entryId(key),
+    id,
     fetch,
     explain,
     now: context.clock.now,

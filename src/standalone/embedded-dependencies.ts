@@ -1,18 +1,25 @@
 /**
- * The packages of the standalone executable (the AWS SDK, pino, commander): one script stored as
- * an asset of the executable, with V8's code cache for it, compiled and run on the first call
- * that needs one of them. The executable's main script is only the helper's own bundle, so a
- * cache hit starts as fast as Node itself (putting the 1.7 MB of packages in the main script
- * cost 1.4–1.9× a bare Node start; issue 10).
+ * The assets of the standalone executable, each a script with V8's code cache for it, compiled
+ * and run on the first call that needs it:
  *
- * The build (scripts/build-standalone.ts) rewrites each `require('<package>')` of the bundle to
- * `embeddedDependency('<package>')`, and makes the code cache with `compileDependencies`, so that
- * V8 accepts it here.
+ * - the full command line (`helper.js`: src/cli/main.ts and every verb), when the fast path of
+ *   the main script declines;
+ * - the packages (`dependencies.js`: the AWS SDK, pino, commander), when a call needs one.
+ *
+ * The main script is only the fast path, so that a cache hit starts as fast as Node itself
+ * (putting the 1.7 MB of packages in the main script cost 1.4–1.9× a bare Node start; issue 10).
+ *
+ * The build (scripts/build-standalone.ts) rewrites each `require('<package>')` of the helper to
+ * `embeddedDependency('<package>')`, and makes the code caches with `compileAsset`, so that V8
+ * accepts them here.
  */
 import { Script } from 'node:vm';
+import type { FullCommandLine } from '../cli/launch';
 
+export const HELPER_ASSET = 'helper.js';
 export const DEPENDENCIES_ASSET = 'dependencies.js';
-export const CODE_CACHE_ASSET = 'dependencies.cache';
+/** The name of an asset's code cache. */
+export const codeCacheAsset = (asset: string): string => asset.replace(/\.js$/, '.cache');
 
 /** Package name → its module, loaded on first use. */
 export type DependencyTable = Readonly<Record<string, () => unknown>>;
@@ -21,39 +28,44 @@ let table: DependencyTable | undefined;
 
 /** The module of a package the build put in the dependencies asset. */
 export function embeddedDependency(name: string): unknown {
-  table ??= loadAsset();
+  table ??= loadAsset(DEPENDENCIES_ASSET) as DependencyTable;
   const load = table[name];
   // Only a build that missed a package can get here.
   if (load === undefined) throw new Error(`this executable was built without ${name}`);
   return load();
 }
 
-function loadAsset(): DependencyTable {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const sea = require('node:sea') as typeof import('node:sea');
-  const compiled = compileDependencies(sea.getAsset(DEPENDENCIES_ASSET, 'utf8'), Buffer.from(sea.getAsset(CODE_CACHE_ASSET)));
-  if (compiled.cacheRejected) {
-    // Slower, never wrong: V8 compiles from source. main.ts routes warnings to the log.
-    process.emitWarning('V8 rejected the code cache of the embedded packages; compiling them from source', 'StandaloneCodeCacheWarning');
-  }
-  return compiled.table;
+/** The full command line, from its asset. */
+export function embeddedHelper(): FullCommandLine {
+  return loadAsset(HELPER_ASSET) as FullCommandLine;
 }
 
-export interface CompiledDependencies {
+function loadAsset(asset: string): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sea = require('node:sea') as typeof import('node:sea');
+  const compiled = compileAsset(asset, sea.getAsset(asset, 'utf8'), Buffer.from(sea.getAsset(codeCacheAsset(asset))));
+  if (compiled.cacheRejected) {
+    // Slower, never wrong: V8 compiles from source. main.ts routes warnings to the log.
+    process.emitWarning(`V8 rejected the code cache of ${asset}; compiling it from source`, 'StandaloneCodeCacheWarning');
+  }
+  return compiled.exports;
+}
+
+export interface CompiledAsset {
   readonly script: Script;
-  readonly table: DependencyTable;
+  readonly exports: unknown;
   /** A code cache was given and V8 refused it (another V8, other flags). */
   readonly cacheRejected: boolean;
 }
 
-/** Compiles and runs the dependencies script as a CommonJS module that may require Node's built-ins. */
-export function compileDependencies(source: string, cachedData?: Buffer): CompiledDependencies {
+/** Compiles and runs an asset's script as a CommonJS module that may require Node's built-ins. */
+export function compileAsset(asset: string, source: string, cachedData?: Buffer): CompiledAsset {
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: DEPENDENCIES_ASSET,
+    filename: asset,
     ...(cachedData === undefined ? {} : { cachedData }),
   });
-  const module: { exports: DependencyTable } = { exports: {} };
-  const run = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
-  run(module.exports, require, module, DEPENDENCIES_ASSET, '.');
-  return { script, table: module.exports, cacheRejected: script.cachedDataRejected === true };
+  const module: { exports: unknown } = { exports: {} };
+  const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
+  run(module.exports, require, module, asset, '.');
+  return { script, exports: module.exports, cacheRejected: script.cachedDataRejected === true };
 }

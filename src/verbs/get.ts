@@ -2,32 +2,19 @@
  * `get`: the server URL on stdin, the registry's credentials as JSON on stdout.
  */
 import { HELPER_NAME, MISSING_SERVER_URL, NOT_FOUND } from '../protocol/messages';
-import { failure, success, type Outcome } from '../protocol/outcome';
+import { credentialsFound, failure, type Outcome } from '../protocol/outcome';
 import type { EcrRegistry } from '../registry/parse';
 import type { HelperContext } from '../service/context';
 import { noTokenLine, resolveRegistry } from '../service/registry-target';
 import { obtainToken, TokenUnavailableError } from '../service/token-service';
+import { notEcr } from './not-ecr';
 
 export async function get(input: string, context: HelperContext): Promise<Outcome> {
   const serverUrl = input.trim();
   if (serverUrl === '') return failure(MISSING_SERVER_URL);
 
   const resolution = resolveRegistry(serverUrl, context.settings.settingsFile);
-  if (resolution.kind === 'not-ecr') {
-    if (resolution.settingsProblem !== undefined) {
-      context.logger.warn({ serverUrl, problem: resolution.settingsProblem }, 'settings file unusable');
-      return failure(NOT_FOUND, `${HELPER_NAME}: ${resolution.settingsProblem}`);
-    }
-    const { explainNearMiss } = await import('../registry/near-miss');
-    const nearMiss = explainNearMiss(serverUrl);
-    if (nearMiss === undefined) {
-      context.logger.debug({ serverUrl }, 'not an ECR registry');
-      return failure(NOT_FOUND);
-    }
-    // Still Docker's "go on without credentials"; the person at the terminal learns why.
-    context.logger.warn({ serverUrl, reason: nearMiss }, 'looks like ECR but is not an ECR registry');
-    return failure(NOT_FOUND, `${HELPER_NAME}: ${nearMiss}`);
-  }
+  if (resolution.kind === 'not-ecr') return notEcr(serverUrl, resolution.settingsProblem, context.logger);
   if (resolution.kind === 'bad-settings') {
     context.logger.error({ serverUrl, problem: resolution.problem }, 'settings file unusable');
     return unavailable(resolution.registry, resolution.problem);
@@ -36,8 +23,7 @@ export async function get(input: string, context: HelperContext): Promise<Outcom
   const { registry, plan, alias } = resolution.target;
   try {
     const { served, warning } = await obtainToken({ registry, plan }, context);
-    const { token } = served;
-    return success(`${JSON.stringify({ ServerURL: serverUrl, Username: token.username, Secret: token.secret })}\n`, warning);
+    return credentialsFound(serverUrl, served.token, warning);
   } catch (error) {
     if (!(error instanceof TokenUnavailableError)) throw error;
     return unavailable(registry, error.message, alias);

@@ -37,6 +37,8 @@ export interface EcrCall {
   errorType?: string;
   /** `Date.now()` when the request arrived. */
   at: number;
+  /** For an AWS SDK retry only: its attempt number (2 and up, from its `amz-sdk-request` header). */
+  attempt?: number;
 }
 
 /** A token the emulator handed out (malformed-token faults are not recorded). */
@@ -308,6 +310,8 @@ class EcrEmulatorServer implements EcrEmulator {
       status: 0,
       at: Date.now(),
     };
+    const attempt = /\battempt=(\d+)/.exec(headerValue(req, 'amz-sdk-request') ?? '')?.[1];
+    if (attempt !== undefined && Number(attempt) > 1) call.attempt = Number(attempt);
     this.calls.push(call);
     return call;
   }

@@ -148,8 +148,11 @@ export interface TlsFront {
   close(): Promise<void>;
 }
 
-/** A TLS server on 127.0.0.1 that passes the decrypted stream to `127.0.0.1:<targetPort>`. */
-export async function startTlsFront(targetPort: number, files: TlsFiles): Promise<TlsFront> {
+/**
+ * A TLS server on 127.0.0.1 (on `listenPort`, else any free port) that passes the decrypted
+ * stream to `127.0.0.1:<targetPort>`.
+ */
+export async function startTlsFront(targetPort: number, files: TlsFiles, listenPort = 0): Promise<TlsFront> {
   const sockets = new Set<Socket>();
   const track = (socket: Socket): void => {
     sockets.add(socket);
@@ -162,7 +165,10 @@ export async function startTlsFront(targetPort: number, files: TlsFiles): Promis
     track(upstream);
     clear.pipe(upstream).pipe(clear);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listenPort, '127.0.0.1', resolve);
+  });
   return {
     port: (server.address() as AddressInfo).port,
     close: () =>

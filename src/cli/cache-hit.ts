@@ -1,0 +1,151 @@
+/**
+ * The fast path: what most runs are, answered by a small bundle of its own (scripts/bundle.js)
+ * so that Docker waits for little more than Node's start. It answers exactly these:
+ *
+ * - `get` for an ECR registry (or an alias) whose token is fresh in the cache;
+ * - `get` for a host that is not ECR (Docker's `credsStore` asks about every registry);
+ * - `list`, which reads nothing but the cache and the settings file;
+ * - `version`.
+ *
+ * Anything else — a miss, bad input or settings, a near miss, a notice for the terminal, a log
+ * line the level lets through — it declines, having written nothing, and the
+ * full command line (main.ts) runs as if the fast path had not been there, given the stdin
+ * already read. Both paths answer with the very same functions, so that they cannot disagree
+ * (test/cli/fast-path.test.ts runs them side by side).
+ *
+ * It reads stdin only where a read with system calls alone can be bounded (a pipe, a file): a
+ * socket is left whole to the full path's stream reader.
+ */
+import { openTokenStore } from '../cache/token-store';
+import { readFresh } from '../cache/cached-token';
+import { entryToken } from '../cache/entry';
+import { homeDirectory, readSettings, type Environment, type LogLevel, type Settings } from '../config/settings';
+import { readSharedConfigTexts } from '../identity/shared-files';
+import { LOG_METHODS, writesAt, type Logger } from '../logging/logger';
+import { decodeText, INPUT_TIME_LIMIT_MS, InputError, MAX_INPUT_BYTES } from '../protocol/input';
+import { KUBELET_PLUGIN_NAME, linkName } from '../protocol/messages';
+import { credentialsFound, type Outcome } from '../protocol/outcome';
+import { cacheSlotFor } from '../service/cache-slot';
+import type { HelperContext } from '../service/context';
+import { resolveRegistry } from '../service/registry-target';
+import { list } from '../verbs/list';
+import { notEcr } from '../verbs/not-ecr';
+import { version } from '../verbs/version';
+import { readStdinSync } from './stdio';
+
+/**
+ * What the fast path read of stdin, for the full path to take as its own: the bytes, or what
+ * reading threw. An InputError crosses as its message: the full path is another bundle, with
+ * classes of its own.
+ */
+export type PrefetchedStdin = { readonly bytes: Buffer } | { readonly inputError: string } | { readonly error: unknown };
+
+export type FastRun = { readonly kind: 'answered'; readonly outcome: Outcome } | { readonly kind: 'declined'; readonly stdin?: PrefetchedStdin };
+
+export interface FastIo {
+  readonly env: Environment;
+  readonly now: () => number;
+  /** The descriptor to read a `get`'s payload from: 0. */
+  readonly stdinFd: number;
+}
+
+const DECLINED: FastRun = { kind: 'declined' };
+
+/** Answers the run, or declines it; never throws, never writes. */
+export function runFast(argv: readonly string[], invokedAs: string | undefined, io: FastIo): FastRun {
+  if (argv.length !== 1 || linkName(invokedAs) === KUBELET_PLUGIN_NAME) return DECLINED;
+  try {
+    switch (argv[0]) {
+      case 'get':
+        return fastGet(io);
+      case 'list':
+        return fastList(io);
+      case 'version':
+        return { kind: 'answered', outcome: version() };
+      default:
+        return DECLINED;
+    }
+  } catch {
+    return DECLINED;
+  }
+}
+
+function fastGet(io: FastIo): FastRun {
+  let stdin: PrefetchedStdin;
+  try {
+    const bytes = readStdinSync({ fd: io.stdinFd, limitBytes: MAX_INPUT_BYTES, timeLimitMs: INPUT_TIME_LIMIT_MS });
+    if (bytes === undefined) return DECLINED;
+    stdin = { bytes };
+  } catch (error) {
+    return { kind: 'declined', stdin: error instanceof InputError ? { inputError: error.message } : { error } };
+  }
+  try {
+    const outcome = getOutcome(decodeText(stdin.bytes).trim(), io);
+    return outcome === undefined ? { kind: 'declined', stdin } : { kind: 'answered', outcome };
+  } catch {
+    return { kind: 'declined', stdin };
+  }
+}
+
+/** What `get` answers, when it is a fresh cached token or a host that is not ECR; undefined otherwise. */
+function getOutcome(serverUrl: string, io: FastIo): Outcome | undefined {
+  if (serverUrl === '') return undefined;
+  const quiet = quietSettings(io.env);
+  if (quiet === undefined) return undefined;
+  const { settings, homeDir } = quiet;
+  const logger = tripwireLogger(settings.logLevel);
+  const resolution = resolveRegistry(serverUrl, settings.settingsFile);
+  if (resolution.kind === 'not-ecr') return notEcr(serverUrl, resolution.settingsProblem, logger);
+  if (resolution.kind !== 'ecr' || settings.cacheDisabled) return undefined;
+  const files = readSharedConfigTexts(io.env, homeDir);
+  // The full path creates the directories when they are missing: only then is there nothing to read.
+  const { store } = openTokenStore(settings.cacheDir, logger, { create: false });
+  if (store === undefined) return undefined;
+  const { key, id } = cacheSlotFor(resolution.target, io.env, files);
+  const entry = readFresh(store, key, id, io.now());
+  if (entry === undefined) return undefined;
+  // The full path logs each token it serves, at debug level.
+  logger.debug({}, 'token served');
+  return credentialsFound(serverUrl, entryToken(entry));
+}
+
+function fastList(io: FastIo): FastRun {
+  const quiet = quietSettings(io.env);
+  if (quiet === undefined) return DECLINED;
+  const context: HelperContext = {
+    env: io.env,
+    homeDir: quiet.homeDir,
+    settings: quiet.settings,
+    logger: tripwireLogger(quiet.settings.logLevel),
+    fetchToken: decline,
+    clock: { now: io.now, sleep: decline },
+  };
+  return { kind: 'answered', outcome: list(context) };
+}
+
+/**
+ * The settings, when they give the terminal nothing to hear (a refused setting) and the user has
+ * a home directory without asking the passwd database (which the full path does).
+ */
+function quietSettings(env: Environment): { settings: Settings; homeDir: string } | undefined {
+  const homeDir = homeDirectory(env, () => undefined);
+  if (homeDir === undefined) return undefined;
+  const settings = readSettings(env, homeDir);
+  return settings.notices.length === 0 ? { settings, homeDir } : undefined;
+}
+
+class Declined extends Error {}
+
+function decline(): never {
+  throw new Declined('the fast path declines');
+}
+
+/**
+ * A logger that declines the run at the first line the log level lets through: writing the log
+ * is the full path's, so the fast path never opens it (nor loads pino).
+ */
+function tripwireLogger(level: LogLevel): Logger {
+  const logger = {} as Record<(typeof LOG_METHODS)[number], Logger['info']>;
+  for (const method of LOG_METHODS) logger[method] = writesAt(level, method) ? decline : () => undefined;
+  return logger;
+}

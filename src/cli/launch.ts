@@ -1,0 +1,19 @@
+/**
+ * How every run starts: the fast path (cache-hit.ts) first, and the full command line (main.ts)
+ * only when it declines, handed the stdin the fast path read. The full one is another file, so
+ * that a cache hit never parses it: a bundle next to the fast one for the npm package
+ * (entry.ts), an asset of the standalone executable (src/standalone/main.ts).
+ */
+import type { main as fullMain } from './main';
+import { runFast } from './cache-hit';
+import { emit } from './stdio';
+
+export interface FullCommandLine {
+  readonly main: typeof fullMain;
+}
+
+export function launch(argv: readonly string[], invokedAs: string | undefined, loadFull: () => FullCommandLine): Promise<void> {
+  const fast = runFast(argv, invokedAs, { env: process.env, now: Date.now, stdinFd: 0 });
+  if (fast.kind === 'answered') process.exit(emit(fast.outcome));
+  return loadFull().main(argv, invokedAs, fast.stdin);
+}

@@ -1,0 +1,171 @@
+/**
+ * The fast path (src/cli/cache-hit.ts) answers exactly what the full command line answers: the
+ * same inputs through both — hits, misses, hosts that are not ECR, near misses, aliases,
+ * profiles, bad settings, bad input, notices, log levels — with stdin a pipe (as clients give
+ * it), a regular file, a socket and /dev/null, compared on stdout, stderr and exit status. The
+ * full path is run from its bundle directly (test/support/full-path.ts); the fast one is bin/.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startEcrEmulator, type EcrEmulator } from '../support/ecr-emulator';
+import { cleanEnv, HELPER_BIN, makeTempHome, type Env } from '../support/helper-process';
+
+const KEY_ID = 'AKIDFASTPATH';
+const SECRET = 'fast-path-secret';
+const PROFILE_KEY_ID = 'AKIDFASTPATHPROFILE';
+const PROFILE_SECRET = 'fast-path-profile-secret';
+const HOST = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+const PROFILE_HOST = '210987654321.dkr.ecr.eu-west-1.amazonaws.com';
+const ALIAS = 'registry.fast-path.example';
+const FULL_PATH = join(__dirname, '..', 'support', 'full-path.js');
+const PROBE = join(__dirname, '..', 'support', 'module-probe.js');
+
+type StdinKind = 'pipe' | 'file' | 'socket' | 'dev-null';
+
+interface Ran {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+let emulator: EcrEmulator;
+let home: string;
+let cleanupHome: () => void;
+let env: Env;
+
+before(async () => {
+  emulator = await startEcrEmulator({ credentials: { [KEY_ID]: SECRET, [PROFILE_KEY_ID]: PROFILE_SECRET } });
+  ({ home, cleanup: cleanupHome } = makeTempHome());
+  mkdirSync(join(home, '.aws'));
+  writeFileSync(join(home, '.aws', 'credentials'), `[other]\naws_access_key_id = ${PROFILE_KEY_ID}\naws_secret_access_key = ${PROFILE_SECRET}\n`);
+  mkdirSync(join(home, '.ecr'), { mode: 0o700 });
+  writeFileSync(join(home, '.ecr', 'config.json'), JSON.stringify({ registries: { [PROFILE_HOST]: { profile: 'other' }, [ALIAS]: { registry: HOST } } }));
+  env = cleanEnv(home, { AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET, AWS_ENDPOINT_URL_ECR: emulator.url, AWS_ENDPOINT_URL_ECR_PUBLIC: emulator.url });
+});
+
+after(async () => {
+  await emulator?.close();
+  cleanupHome?.();
+});
+
+/** Runs `command args` with `input` on the given kind of stdin. */
+function run(command: string, args: readonly string[], input: string | Buffer, kind: StdinKind, runEnv: Env): Promise<Ran> {
+  const [file, argv] = command === FULL_PATH ? [process.execPath, [FULL_PATH, ...args]] : [command, [...args]];
+  let stdin: 'pipe' | 'ignore' | number;
+  let shell: string[] | undefined;
+  const inputFile = join(home, `stdin-${process.hrtime.bigint()}`);
+  if (kind === 'file') {
+    writeFileSync(inputFile, input);
+    stdin = openSync(inputFile, 'r');
+  } else if (kind === 'pipe') {
+    // A real pipe, as Docker and Nomad give: the shell's, from a file through cat.
+    writeFileSync(inputFile, input);
+    shell = ['sh', '-c', 'cat "$0" | exec "$@"', inputFile, file, ...argv];
+    stdin = 'ignore';
+  } else {
+    stdin = kind === 'socket' ? 'pipe' : 'ignore';
+  }
+  const [spawnFile, spawnArgs] = shell === undefined ? [file, argv] : [shell[0] ?? 'sh', shell.slice(1)];
+  return new Promise((resolve, reject) => {
+    const child = spawn(spawnFile, spawnArgs, { env: runEnv, cwd: home, stdio: [stdin, 'pipe', 'pipe'] });
+    if (typeof stdin === 'number') closeSync(stdin);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      rmSync(inputFile, { force: true });
+      resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+  });
+}
+
+/** A token the emulator minted differs run by run: for a miss, only its place is compared. */
+const masked = (ran: Ran): Ran => ({ ...ran, stdout: ran.stdout.replace(/"Secret":"[^"]*"/, '"Secret":"…"') });
+
+async function both(args: readonly string[], input: string | Buffer, kind: StdinKind, runEnv = env): Promise<{ fast: Ran; full: Ran }> {
+  const full = await run(FULL_PATH, args, input, kind, runEnv);
+  const fast = await run(HELPER_BIN, args, input, kind, runEnv);
+  return { fast, full };
+}
+
+const KINDS: readonly StdinKind[] = ['pipe', 'file', 'socket'];
+
+describe('the fast path and the full path answer alike', () => {
+  before(async () => {
+    // Tokens in the cache for the default identity, the profile's, and ECR Public.
+    for (const host of [HOST, PROFILE_HOST, 'public.ecr.aws']) assert.equal((await run(HELPER_BIN, ['get'], host, 'pipe', env)).code, 0);
+  });
+
+  const cases: Array<{ name: string; input: string | Buffer; env?: Env; expect: (ran: Ran) => void; mask?: boolean }> = [
+    { name: 'a cache hit', input: HOST, expect: (ran) => assert.match(ran.stdout, /^\{"ServerURL":"123456789012[^"]*","Username":"AWS","Secret":"[^"]+"\}\n$/) },
+    { name: 'a hit, with https://, a path and a newline', input: `https://${HOST.toUpperCase()}/v2/\n`, expect: (ran) => assert.match(ran.stdout, /"ServerURL":"https:\/\/123456789012/) },
+    { name: 'a hit for a registry under a profile of the settings file', input: PROFILE_HOST, expect: (ran) => assert.equal(ran.code, 0) },
+    { name: 'a hit through an alias', input: ALIAS, expect: (ran) => assert.match(ran.stdout, /"ServerURL":"registry\.fast-path\.example"/) },
+    { name: 'an ECR Public hit', input: 'public.ecr.aws', expect: (ran) => assert.equal(ran.code, 0) },
+    { name: 'a miss', input: '111122223333.dkr.ecr.eu-west-1.amazonaws.com', mask: true, expect: (ran) => assert.equal(ran.code, 0) },
+    { name: 'a host that is not ECR', input: 'registry-1.docker.io', expect: (ran) => assert.deepEqual([ran.code, ran.stdout, ran.stderr], [1, 'credentials not found in native keychain\n', '']) },
+    { name: 'a near miss', input: '12345678901.dkr.ecr.us-east-1.amazonaws.com', expect: (ran) => assert.match(ran.stderr, /account ID must be 12 digits, not 11/) },
+    { name: 'empty input', input: '\n', expect: (ran) => assert.equal(ran.stdout, 'no credentials server URL\n') },
+    { name: 'input that is not UTF-8', input: Buffer.from([0xff, 0xfe, 0x41]), expect: (ran) => assert.equal(ran.code, 1) },
+    { name: 'input that holds control characters', input: `${HOST}\u0007`, expect: (ran) => assert.equal(ran.code, 1) },
+    { name: 'input over 4 KiB', input: `${HOST}${' '.repeat(5000)}`, expect: (ran) => assert.match(ran.stdout, /^input too large/) },
+    { name: 'a hit at log level debug', input: HOST, env: { AWS_ECR_LOG_LEVEL: 'debug' }, expect: (ran) => assert.equal(ran.code, 0) },
+    { name: 'a host that is not ECR at log level debug', input: 'ghcr.io', env: { AWS_ECR_LOG_LEVEL: 'debug' }, expect: (ran) => assert.equal(ran.code, 1) },
+    { name: 'a hit with the cache off', input: HOST, env: { AWS_ECR_DISABLE_CACHE: '1' }, mask: true, expect: (ran) => assert.equal(ran.code, 0) },
+    { name: 'a relative AWS_ECR_CACHE_DIR (a notice)', input: 'registry-1.docker.io', env: { AWS_ECR_CACHE_DIR: 'relative/dir' }, expect: (ran) => assert.match(ran.stderr, /AWS_ECR_CACHE_DIR must be an absolute path/) },
+    { name: 'a settings file that is not JSON, for an ECR host', input: HOST, env: { AWS_ECR_CONFIG: '/dev/null/nope.json' }, expect: (ran) => assert.match(ran.stdout, /settings file/) },
+    { name: 'a settings file that is not JSON, for a host that is not ECR', input: 'docker.io', env: { AWS_ECR_CONFIG: 'BAD' }, expect: (ran) => assert.match(ran.stderr, /settings file/) },
+    { name: 'a settings file that is not JSON, for a host that is not ECR, log level error', input: 'docker.io', env: { AWS_ECR_CONFIG: 'BAD', AWS_ECR_LOG_LEVEL: 'error' }, expect: (ran) => assert.match(ran.stderr, /settings file/) },
+    { name: 'a near miss at log level silent', input: '12345678901.dkr.ecr.us-east-1.amazonaws.com', env: { AWS_ECR_LOG_LEVEL: 'silent' }, expect: (ran) => assert.match(ran.stderr, /account ID must be 12 digits/) },
+  ];
+
+  for (const item of cases) {
+    it(`get, ${item.name}: the same stdout, stderr and exit status, stdin a pipe, a file or a socket`, async () => {
+      let runEnv = item.env === undefined ? env : { ...env, ...item.env };
+      if (runEnv.AWS_ECR_CONFIG === 'BAD') {
+        const bad = join(home, 'bad-settings.json');
+        writeFileSync(bad, '{"registries": ');
+        runEnv = { ...runEnv, AWS_ECR_CONFIG: bad };
+      }
+      for (const kind of KINDS) {
+        const { fast, full } = await both(['get'], item.input, kind, runEnv);
+        assert.deepEqual(item.mask ? masked(fast) : fast, item.mask ? masked(full) : full, `stdin a ${kind}`);
+        item.expect(fast);
+      }
+    });
+  }
+
+  it('get with /dev/null for stdin, list and version: the same', async () => {
+    for (const args of [['get'], ['list'], ['version']]) {
+      const { fast, full } = await both(args, '', 'dev-null');
+      assert.deepEqual(fast, full, args.join(' '));
+    }
+    assert.match((await run(HELPER_BIN, ['list'], '', 'dev-null', env)).stdout, /"https:\/\/123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com":"AWS"/);
+  });
+
+  it('list with a settings file that is not JSON: the same (its problem on stderr)', async () => {
+    const bad = join(home, 'bad-for-list.json');
+    writeFileSync(bad, '[');
+    const { fast, full } = await both(['list'], '', 'dev-null', { ...env, AWS_ECR_CONFIG: bad });
+    assert.deepEqual(fast, full);
+    assert.match(fast.stderr, /settings file/);
+  });
+
+  for (const [what, input, code] of [['a hit', HOST, 0], ['a host that is not ECR', 'registry-1.docker.io', 1]] as const) {
+    it(`${what} from a pipe is answered by the fast path alone: the full command line is never loaded`, async () => {
+      const probe = join(home, 'modules.json');
+      const ran = await run(HELPER_BIN, ['get'], input, 'pipe', { ...env, NODE_OPTIONS: `--require ${PROBE}`, ECR_LOGIN_TEST_MODULE_PROBE: probe });
+      assert.equal(ran.code, code);
+      const modules = JSON.parse(readFileSync(probe, 'utf8')) as string[];
+      assert.ok(modules.some((path) => path.endsWith(join('dist', 'bin', 'docker-credential-ecr-login.js'))));
+      assert.deepEqual(modules.filter((path) => /docker-credential-ecr-login-(full|commands)\.js|node_modules/.test(path)), []);
+    });
+  }
+});
