@@ -54,7 +54,7 @@ describe('no credentials anywhere: one line naming what was tried, in a bounded 
     const home = world.newHome();
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
     const before = world.counts();
-    const result = await world.get(home.env({ AWS_EC2_METADATA_DISABLED: 'false', AWS_EC2_METADATA_SERVICE_ENDPOINT: endpoint }), HOST, 10_000);
+    const result = await world.get(home.env({ AWS_EC2_METADATA_DISABLED: 'false', AWS_EC2_METADATA_SERVICE_ENDPOINT: endpoint }), HOST, 30_000);
     const cause = assertOneLineFailure(result, /credentials/);
     assert.match(cause, noCredentials(endpoint));
     assert.deepEqual(world.counts(), before, 'no emulator was called, ECR least of all');
@@ -68,7 +68,7 @@ describe('no credentials anywhere: one line naming what was tried, in a bounded 
     const from = imds.calls.length;
     imds.inject({ kind: 'hang' });
     try {
-      const result = await world.get(home.env({ AWS_EC2_METADATA_DISABLED: 'false', AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url }), HOST, 10_000);
+      const result = await world.get(home.env({ AWS_EC2_METADATA_DISABLED: 'false', AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url }), HOST, 30_000);
       const cause = assertOneLineFailure(result, /credentials/);
       assert.match(cause, noCredentials(imds.url));
       // The IMDSv2 token PUT times out, then the IMDSv1 GET of the role name and its one retry.

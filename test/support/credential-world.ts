@@ -137,7 +137,9 @@ export async function startCredentialWorld(): Promise<CredentialWorld> {
         blocked: () => (existsSync(guardLog) ? readFileSync(guardLog, 'utf8').split('\n').filter(Boolean) : []),
       };
     },
-    get: (env, host = HOST, timeoutMs = 20_000) => runHelper(['get'], { env, input: host, timeoutMs }),
+    // Only a hang is killed: the helper's own bound (the 15 s AWS deadline) starts once it has
+    // loaded the SDK, which on a starved machine takes seconds more.
+    get: (env, host = HOST, timeoutMs = 60_000) => runHelper(['get'], { env, input: host, timeoutMs }),
     async close() {
       await Promise.all([ecr, sts, sso, oidc, ...imds, ...ecs].map((emulator) => emulator.close()));
       for (const cleanup of cleanups) cleanup();

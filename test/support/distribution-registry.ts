@@ -104,7 +104,7 @@ export async function startRegistryInNetns(netns: Netns, options: RegistryOption
       if (/listening on .*, tls/.test(output)) settle();
     };
     const onExit = (code: number | null): void => settle(new Error(`the registry exited (${code}):\n${output}`));
-    const timer = setTimeout(() => settle(new Error(`the registry did not start within 20 s:\n${output}`)), 20_000);
+    const timer = setTimeout(() => settle(new Error(`the registry did not start within 60 s:\n${output}`)), 60_000);
     child.stdout?.on('data', check);
     child.stderr?.on('data', check);
     child.once('exit', onExit);

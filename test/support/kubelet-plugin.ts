@@ -43,7 +43,7 @@ export const podToken = (serviceAccount: string, issuer = ISSUER): string =>
 export const nodeEnv = (home: Home, extra: Env = {}): Env => home.env({ AWS_ACCESS_KEY_ID: NODE_KEY, AWS_SECRET_ACCESS_KEY: STATIC_KEYS[NODE_KEY], ...extra });
 
 export const getCredentials = (env: Env, input: string | Buffer, args: readonly string[] = ['get-credentials']): Promise<HelperResult> =>
-  runHelper(args, { env, input, timeoutMs: 25_000 });
+  runHelper(args, { env, input, timeoutMs: 60_000 });
 
 const GO_DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(\d+)s$/;
 export function seconds(duration: string): number {

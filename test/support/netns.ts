@@ -189,7 +189,7 @@ export async function forwardIntoNetns(netns: Netns, targetPort: number): Promis
     const port = await new Promise<number>((resolve, reject) => {
       let out = '';
       let err = '';
-      const timer = setTimeout(() => reject(new Error(`the forwarder in ${netns.name} did not start: ${err}`)), 10_000);
+      const timer = setTimeout(() => reject(new Error(`the forwarder in ${netns.name} did not start: ${err}`)), 30_000);
       child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
       child.stdout?.on('data', (chunk: Buffer) => {
         out += chunk.toString();
