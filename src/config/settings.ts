@@ -36,7 +36,10 @@ export type Settings = CommonSettings & CacheSettings;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-/** In the cache directory: V8's code cache of the helper's own code (Node 22+), whatever AWS_ECR_DISABLE_CACHE says. */
+/**
+ * In the cache directory: V8's code cache of the helper's own code — the fast path's (every Node,
+ * src/cli/loader.ts) and, on Node 22+, what a fetch loads — whatever AWS_ECR_DISABLE_CACHE says.
+ */
 export const COMPILE_CACHE_DIR_NAME = 'node-compile-cache';
 
 /**
@@ -62,6 +65,11 @@ export function readSettings(env: Environment, homeDir: string | undefined): Set
   return nonEmpty(env.AWS_ECR_DISABLE_CACHE) === undefined
     ? { ...common, cacheDisabled: false, cacheDir, logDir }
     : { ...common, cacheDisabled: true, cacheDir, logDir };
+}
+
+/** The cache directory alone (for the code cache bin/ reads before anything else: src/cli/loader.ts); undefined where there is none. */
+export function cacheDirectory(env: Environment, homeDir: string | undefined): string | undefined {
+  return chooseCacheDir(env, homeDir, []);
 }
 
 function chooseCacheDir(env: Environment, homeDir: string | undefined, notices: string[]): string | undefined {
