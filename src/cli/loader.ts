@@ -26,10 +26,10 @@ import type * as FastPath from './entry';
 /** The SHA-256 of the fast path's bundle, written in by scripts/bundle.js. */
 declare const FAST_PATH_DIGEST: string | undefined;
 
-export const FAST_PATH_FILE = 'docker-credential-ecr-login-fast.js';
+const FAST_PATH_FILE = 'docker-credential-ecr-login-fast.js';
 
 /** `invokedAs` is the base name the executable was called by. */
-export function main(argv: readonly string[], invokedAs?: string): Promise<void> {
+function main(argv: readonly string[], invokedAs?: string): Promise<void> {
   const file = join(__dirname, FAST_PATH_FILE);
   const dirs = codeCacheDirs();
   const cacheFile = dirs === undefined || typeof FAST_PATH_DIGEST !== 'string' ? undefined : join(dirs[1], codeCacheFileName(FAST_PATH_DIGEST));
@@ -63,3 +63,6 @@ function readQuietly(file: string): Buffer | undefined {
     return undefined;
   }
 }
+
+// `export =`, not `export`: bundled without esbuild's ES module interop, which every run would compile.
+export = { main };
