@@ -28,18 +28,6 @@ const COMMANDS_FILE = 'docker-credential-ecr-login-commands.js';
 /** Packages left out of the helper's bundle: loaded only when a call needs them. */
 const EXTERNAL_PACKAGES = ['@aws-sdk/*', '@smithy/*', 'pino', 'commander'];
 
-/**
- * @noble/hashes reaches node:crypto for random bytes, which the helper never asks of it; loading
- * node:crypto is what its SHA-256 spares a cache hit (src/hash/sha256.ts).
- */
-const nobleWithoutNodeCrypto = {
-  name: 'noble-without-node-crypto',
-  setup(esbuild) {
-    esbuild.onResolve({ filter: /^@noble\/hashes\/crypto(\.js)?$/ }, () => ({ path: 'noble-crypto', namespace: 'noble-crypto' }));
-    esbuild.onLoad({ filter: /.*/, namespace: 'noble-crypto' }, () => ({ contents: 'export const crypto = undefined;', loader: 'js' }));
-  },
-};
-
 /** Options every bundle of the helper's own code shares, for a Node target: its version written in (src/verbs/version.ts). */
 function commonOptions(target) {
   return {
@@ -52,7 +40,6 @@ function commonOptions(target) {
     supported: { 'dynamic-import': false },
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [nobleWithoutNodeCrypto],
   };
 }
 
@@ -88,7 +75,7 @@ if (require.main === module) {
       ...fastPathBundleOptions('node20'),
       outfile: join(bin, FAST_FILE),
       external: EXTERNAL_PACKAGES,
-      plugins: [nobleWithoutNodeCrypto, apart('./main', join(root, 'src', 'cli', 'entry.ts'), FULL_FILE)],
+      plugins: [apart('./main', join(root, 'src', 'cli', 'entry.ts'), FULL_FILE)],
     }).then(() => {
       const digest = createHash('sha256').update(readFileSync(join(bin, FAST_FILE))).digest('hex');
       return build({
@@ -103,7 +90,7 @@ if (require.main === module) {
       ...helperBundleOptions('node20'),
       outfile: join(bin, FULL_FILE),
       external: EXTERNAL_PACKAGES,
-      plugins: [nobleWithoutNodeCrypto, apart('../commands', join(root, 'src', 'cli', 'commands.ts'), COMMANDS_FILE)],
+      plugins: [apart('../commands', join(root, 'src', 'cli', 'commands.ts'), COMMANDS_FILE)],
     }),
     build({
       ...commonOptions('node20'),
@@ -116,4 +103,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { EXTERNAL_PACKAGES, MINIFY, fastPathBundleOptions, helperBundleOptions, nobleWithoutNodeCrypto, version };
+module.exports = { EXTERNAL_PACKAGES, MINIFY, fastPathBundleOptions, helperBundleOptions, version };
