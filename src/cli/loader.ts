@@ -8,9 +8,9 @@
  * compiled, before the functions a run calls are: it saved a hit next to nothing. So the cache is
  * made here, after a run the fast path answered, when it holds every function a hit compiled.
  *
- * The cache is a file in the cache directory's node-compile-cache/ (src/config/settings.ts),
- * read only when that directory and its parent are the user's alone (the code in it runs as
- * the user), named for the Node version and the fast path's own digest (written in at build
+ * The cache is a file in the cache directory's fast-path-cache/ (src/config/settings.ts), read
+ * only when that directory and its parent are the user's alone (the code in it runs as the
+ * user), made only where the cache directory already is, named for the Node version and the fast path's own digest (written in at build
  * time, scripts/bundle.js), so that no build ever runs another build's code. V8 refuses a cache
  * made by another V8 or with other flags; then the fast path is compiled as without one, and the
  * cache made again. It holds compiled code, no secret.
@@ -18,7 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
-import { cacheDirectory, COMPILE_CACHE_DIR_NAME, homeDirectory } from '../config/settings';
+import { cacheDirectory, FAST_PATH_CACHE_DIR_NAME, homeDirectory } from '../config/settings';
 import { checkPrivateDirs } from '../fs/private-dir';
 import { codeCacheFileName } from './code-cache-name';
 import type * as FastPath from './entry';
@@ -50,10 +50,10 @@ function main(argv: readonly string[], invokedAs?: string): Promise<void> {
   return fastPath.exports.main(argv, invokedAs, remake ? saveCodeCache : undefined);
 }
 
-/** The cache directory and its node-compile-cache/, where there is a cache directory. */
+/** The cache directory and its fast-path-cache/, where there is a cache directory. */
 function codeCacheDirs(): readonly [string, string] | undefined {
   const cacheDir = cacheDirectory(process.env, homeDirectory(process.env, () => undefined));
-  return cacheDir === undefined ? undefined : [cacheDir, join(cacheDir, COMPILE_CACHE_DIR_NAME)];
+  return cacheDir === undefined ? undefined : [cacheDir, join(cacheDir, FAST_PATH_CACHE_DIR_NAME)];
 }
 
 function readQuietly(file: string): Buffer | undefined {

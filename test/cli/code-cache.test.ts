@@ -1,11 +1,12 @@
 /**
  * The fast path's code cache (src/cli/loader.ts): made once a run the fast path answered is over,
- * in the cache directory's node-compile-cache/, private; read, not remade, by the next run;
- * remade when V8 refuses it; never made where the directory is not the user's alone.
+ * in the cache directory's fast-path-cache/, private; read, not remade, by the next run; remade
+ * when V8 refuses it; never made where the directory is not the user's alone, nor where there is
+ * no cache directory yet.
  * `version` is answered by the fast path whatever stdin is, so it drives these runs.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { cleanEnv, makeTempHome, runHelper, type Env } from '../support/helper-process';
@@ -18,7 +19,9 @@ let dir: string;
 beforeEach(() => {
   ({ home, cleanup } = makeTempHome());
   env = cleanEnv(home);
-  dir = join(home, '.ecr', 'node-compile-cache');
+  // A cache directory, as the first token fetched makes it.
+  mkdirSync(join(home, '.ecr'), { mode: 0o700 });
+  dir = join(home, '.ecr', 'fast-path-cache');
 });
 
 afterEach(() => cleanup?.());
@@ -63,11 +66,16 @@ describe('the fast path code cache', () => {
   });
 
   it('in a directory others may write into, is not made', async () => {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    chmodSync(join(home, '.ecr'), 0o700);
+    mkdirSync(dir, { mode: 0o700 });
     chmodSync(dir, 0o777);
     await version();
     assert.deepEqual(cacheFiles(), []);
+  });
+
+  it('where the cache directory is not yet, is not made, nor the cache directory', async () => {
+    rmSync(join(home, '.ecr'), { recursive: true });
+    await version();
+    assert.deepEqual(readdirSync(home), []);
   });
 
   it('with no cache directory at all (a relative AWS_ECR_CACHE_DIR), the fast path still answers', async () => {
