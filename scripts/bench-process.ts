@@ -133,10 +133,17 @@ export const PREDICTABLE_NODE = ['--predictable', '--hash-seed=1', '--random-see
 /**
  * The instructions one run executes, counted by valgrind's callgrind: the same run after run
  * however busy the machine is. `node` is given for a script (the launcher is run by it, with the
- * predictable flags, as `node -e 0` is); a standalone executable takes no Node flags.
+ * predictable flags, as `node -e 0` is); a standalone executable takes no Node flags. It is
+ * counted after a run without valgrind under the same flags: V8 takes a code cache only from a
+ * run with the same flags (src/cli/loader.ts), and a warm cache is what every run but the first has.
  */
-export function countInstructions(pipes: Pipes, job: Job, node: string | undefined): Promise<number> {
+export async function countInstructions(pipes: Pipes, job: Job, node: string | undefined): Promise<number> {
   const target = node === undefined ? [job.command, ...job.args] : [node, ...PREDICTABLE_NODE, ...(job.command === node ? [] : [job.command]), ...job.args];
+  await runOnce(pipes, { ...job, command: target[0] ?? job.command, args: target.slice(1) });
+  return countOnce(pipes, job, target);
+}
+
+function countOnce(pipes: Pipes, job: Job, target: readonly string[]): Promise<number> {
   const stdin = pipes.open(job.input ?? '');
   return new Promise((resolve, reject) => {
     const child = spawn('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', ...target], { env: job.env, stdio: [stdin.fd, 'ignore', 'pipe'] });

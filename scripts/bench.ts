@@ -30,7 +30,8 @@
  *
  * Options: `--runs N` (rounds; default 30, or BENCH_RUNS), `--instructions` (count instead of
  * timing: the instructions each case executes under valgrind's callgrind, which a loaded machine
- * does not change; no budget is checked), `--no-netns` (never enter a namespace).
+ * does not change; no budget is checked), `--no-netns` (never enter a namespace), `--only TEXT`
+ * (only the cases whose runtime or name contains TEXT, with their bare starts; no bursts).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,6 +60,7 @@ const BUDGET = { hit: 1.1, standaloneHit: 1.0, list: 1.15, missOverGo: 2.0 } as 
 
 const args = process.argv.slice(2);
 const RUNS = Number(valueOf('--runs') ?? process.env.BENCH_RUNS ?? 30);
+const ONLY = valueOf('--only');
 
 function valueOf(flag: string): string | undefined {
   const at = args.indexOf(flag);
@@ -383,13 +385,20 @@ function writeSettingsFile(world: World): string {
   return file;
 }
 
+/** With `--only`: the cases it names, and the bare starts they are compared with. */
+function selected(cases: readonly Case[]): Case[] {
+  if (ONLY === undefined) return [...cases];
+  const named = cases.filter((item) => item.bare !== undefined && `${item.runtime} ${item.name}`.includes(ONLY));
+  return cases.filter((item) => named.includes(item) || named.some((other) => other.bare === item));
+}
+
 async function bench(inNetns: boolean): Promise<void> {
   const world = await startWorld(inNetns);
   const pipes = new Pipes();
   try {
     const runtimeList = runtimes();
     const settingsFile = writeSettingsFile(world);
-    const cases = [...runtimeList.flatMap((runtime) => casesFor(runtime, world, settingsFile)), ...goCases(world)];
+    const cases = selected([...runtimeList.flatMap((runtime) => casesFor(runtime, world, settingsFile)), ...goCases(world)]);
     console.log(`${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}; ${inNetns ? `in a network namespace, ECR at https://${API_HOST} (TLS, port 443)` : `ECR at ${world.emulator.url} (endpoint override; no Go helper comparison${existsSync(GO_HELPER) ? `: ${netnsUnavailable() ?? 'run without --no-netns'}` : ': it is not installed'})`}\n`);
     if (args.includes('--instructions')) {
       await instructions(pipes, cases);
@@ -397,7 +406,7 @@ async function bench(inNetns: boolean): Promise<void> {
     }
     await timeCases(pipes, cases, world);
     await peakRss(pipes, cases);
-    await bursts(pipes, runtimeList, world);
+    if (ONLY === undefined) await bursts(pipes, runtimeList, world);
     console.log(failures.length === 0 ? '\nEvery budget met.' : `\nBudgets NOT met:\n${failures.map((failure) => `  - ${failure}`).join('\n')}`);
     if (failures.length > 0) process.exitCode = 1;
   } finally {

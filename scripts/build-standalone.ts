@@ -31,7 +31,6 @@ const WORK_DIR = join(STANDALONE_DIR, 'build');
 interface Bundling {
   readonly EXTERNAL_PACKAGES: readonly string[];
   readonly MINIFY: BuildOptions;
-  readonly nobleWithoutNodeCrypto: Plugin;
   readonly version: string;
   fastPathBundleOptions(target: string): BuildOptions;
   helperBundleOptions(target: string): BuildOptions;
@@ -170,7 +169,7 @@ async function makeBundles(nodeMajor: string): Promise<Bundles> {
     ...bundling.helperBundleOptions(target),
     ...minify,
     outfile: helper,
-    plugins: [bundling.nobleWithoutNodeCrypto, embeddedPackages(packages)],
+    plugins: [embeddedPackages(packages)],
     metafile: true,
   });
   const dependencies = join(WORK_DIR, DEPENDENCIES_ASSET);

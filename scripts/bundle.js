@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 'use strict';
 // Bundles src/ into the files bin/ loads, in dist/bin/:
-// - docker-credential-ecr-login.js: the fast path (src/cli/entry.ts, cache-hit.ts), which
-//   answers a cache hit, `list` and `version`, minified. Every byte of it is parsed on every
-//   run (about 130 instructions a byte, measured with callgrind), so it holds nothing else;
+// - docker-credential-ecr-login.js: the loader (src/cli/loader.ts), which compiles the fast path
+//   with V8's code cache; a few KB, the only code parsed on every run;
+// - docker-credential-ecr-login-fast.js: the fast path (src/cli/entry.ts, cache-hit.ts), which
+//   answers a cache hit, `list` and `version`, minified. Its SHA-256 is written into the loader,
+//   which names its code cache after it;
 // - docker-credential-ecr-login-full.js: the command line and every verb, loaded when the fast
 //   path declines (a miss, a host that is not ECR, an error, a flag);
 // - docker-credential-ecr-login-commands.js: the operator commands (configure, doctor,
@@ -13,28 +15,18 @@
 // Plain JavaScript, so that `npm install` (prepare) can run it before anything is compiled.
 // The standalone executable (scripts/build-standalone.ts) builds its bundles from the same options.
 const { build } = require('esbuild');
+const { createHash } = require('node:crypto');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const FULL_FILE = 'docker-credential-ecr-login-full.js';
+const FAST_FILE = 'docker-credential-ecr-login-fast.js';
 const COMMANDS_FILE = 'docker-credential-ecr-login-commands.js';
 
 /** Packages left out of the helper's bundle: loaded only when a call needs them. */
 const EXTERNAL_PACKAGES = ['@aws-sdk/*', '@smithy/*', 'pino', 'commander'];
-
-/**
- * @noble/hashes reaches node:crypto for random bytes, which the helper never asks of it; loading
- * node:crypto is what its SHA-256 spares a cache hit (src/hash/sha256.ts).
- */
-const nobleWithoutNodeCrypto = {
-  name: 'noble-without-node-crypto',
-  setup(esbuild) {
-    esbuild.onResolve({ filter: /^@noble\/hashes\/crypto(\.js)?$/ }, () => ({ path: 'noble-crypto', namespace: 'noble-crypto' }));
-    esbuild.onLoad({ filter: /.*/, namespace: 'noble-crypto' }, () => ({ contents: 'export const crypto = undefined;', loader: 'js' }));
-  },
-};
 
 /** Options every bundle of the helper's own code shares, for a Node target: its version written in (src/verbs/version.ts). */
 function commonOptions(target) {
@@ -48,7 +40,6 @@ function commonOptions(target) {
     supported: { 'dynamic-import': false },
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [nobleWithoutNodeCrypto],
   };
 }
 
@@ -82,15 +73,24 @@ if (require.main === module) {
   Promise.all([
     build({
       ...fastPathBundleOptions('node20'),
-      outfile: join(bin, 'docker-credential-ecr-login.js'),
+      outfile: join(bin, FAST_FILE),
       external: EXTERNAL_PACKAGES,
-      plugins: [nobleWithoutNodeCrypto, apart('./main', join(root, 'src', 'cli', 'entry.ts'), FULL_FILE)],
+      plugins: [apart('./main', join(root, 'src', 'cli', 'entry.ts'), FULL_FILE)],
+    }).then(() => {
+      const digest = createHash('sha256').update(readFileSync(join(bin, FAST_FILE))).digest('hex');
+      return build({
+        ...commonOptions('node20'),
+        ...MINIFY,
+        entryPoints: [join(root, 'src', 'cli', 'loader.ts')],
+        outfile: join(bin, 'docker-credential-ecr-login.js'),
+        define: { ...commonOptions('node20').define, FAST_PATH_DIGEST: JSON.stringify(digest) },
+      });
     }),
     build({
       ...helperBundleOptions('node20'),
       outfile: join(bin, FULL_FILE),
       external: EXTERNAL_PACKAGES,
-      plugins: [nobleWithoutNodeCrypto, apart('../commands', join(root, 'src', 'cli', 'commands.ts'), COMMANDS_FILE)],
+      plugins: [apart('../commands', join(root, 'src', 'cli', 'commands.ts'), COMMANDS_FILE)],
     }),
     build({
       ...commonOptions('node20'),
@@ -103,4 +103,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { EXTERNAL_PACKAGES, MINIFY, fastPathBundleOptions, helperBundleOptions, nobleWithoutNodeCrypto, version };
+module.exports = { EXTERNAL_PACKAGES, MINIFY, fastPathBundleOptions, helperBundleOptions, version };

@@ -27,7 +27,8 @@ import { KUBELET_PLUGIN_NAME, linkName } from '../protocol/messages';
 import { credentialsFound, type Outcome } from '../protocol/outcome';
 import { cacheSlotFor } from '../service/cache-slot';
 import type { HelperContext } from '../service/context';
-import { resolveRegistry } from '../service/registry-target';
+import { parseRegistrySettings } from '../config/registry-settings';
+import { resolveRegistry, targetFor } from '../service/registry-target';
 import { list } from '../verbs/list';
 import { notEcr } from '../verbs/not-ecr';
 import { version } from '../verbs/version';
@@ -107,6 +108,25 @@ function getOutcome(serverUrl: string, io: FastIo): Outcome | undefined {
   // The full path logs each token it serves, at debug level.
   logger.debug({}, 'token served');
   return credentialsFound(serverUrl, entryToken(entry));
+}
+
+/**
+ * Runs, on made-up input, what a hit with a settings file and profiles runs, which this run may
+ * not have: loader.ts calls it before it makes the fast path's code cache, so that the cache holds
+ * that code compiled too (V8 caches only functions already compiled). Pure: reads and writes nothing.
+ */
+export function exerciseForCodeCache(): void {
+  const ecr = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+  const text = JSON.stringify({
+    registries: { [ecr]: { profile: 'p' }, 'registry.example.com': { registry: ecr, roleArn: 'arn:aws:iam::123456789012:role/r' } },
+  });
+  const settings = parseRegistrySettings(text, 'settings.json');
+  if (!('registries' in settings)) return;
+  const files = { config: '[profile p]\nregion = eu-west-1\n', credentials: '[p]\naws_access_key_id = A\naws_secret_access_key = S\n' };
+  for (const host of [ecr, 'registry.example.com']) {
+    const target = targetFor(host, settings);
+    if (target !== undefined) cacheSlotFor(target, {}, files);
+  }
 }
 
 function fastList(io: FastIo): FastRun {

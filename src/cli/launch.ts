@@ -12,8 +12,17 @@ export interface FullCommandLine {
   readonly main: typeof fullMain;
 }
 
-export function launch(argv: readonly string[], invokedAs: string | undefined, loadFull: () => FullCommandLine): Promise<void> {
+/** `afterAnswer`: what to do once the fast path's answer is written (loader.ts saves its code cache). */
+export function launch(argv: readonly string[], invokedAs: string | undefined, loadFull: () => FullCommandLine, afterAnswer?: () => void): Promise<void> {
   const fast = runFast(argv, invokedAs, { env: process.env, now: Date.now, stdinFd: 0 });
-  if (fast.kind === 'answered') process.exit(emit(fast.outcome));
+  if (fast.kind === 'answered') {
+    const status = emit(fast.outcome);
+    try {
+      afterAnswer?.();
+    } catch {
+      // The answer is written: whatever comes after it cannot change it.
+    }
+    process.exit(status);
+  }
   return loadFull().main(argv, invokedAs, fast.stdin);
 }

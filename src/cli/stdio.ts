@@ -85,7 +85,8 @@ function readToEnd(fd: number, limit: number, bound?: { timeLimitMs: number; dea
       backOff.sleep(left);
       continue;
     }
-    if (count === 0) return Buffer.concat(chunks, size);
+    // One chunk is what a client's payload nearly always is: no copy (Buffer.concat is code a hit would compile).
+    if (count === 0) return chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, size);
     chunks.push(chunk.subarray(0, count));
     size += count;
     if (size > limit) throw inputTooLarge(limit);
@@ -140,9 +141,11 @@ const MAX_PAUSE_MS = 16;
 /** Sleeps without spinning: 1 ms, then twice as long each time, up to MAX_PAUSE_MS. */
 class BackOff {
   private pauseMs = 1;
-  private readonly cell = new Int32Array(new SharedArrayBuffer(4));
+  /** Made at the first sleep: most reads and writes never wait. */
+  private cell: Int32Array | undefined;
 
   sleep(atMostMs = MAX_PAUSE_MS): void {
+    this.cell ??= new Int32Array(new SharedArrayBuffer(4));
     // Atomics.wait blocks the thread for the timeout: nothing will ever notify this cell.
     Atomics.wait(this.cell, 0, 0, Math.min(this.pauseMs, atMostMs));
     this.pauseMs = Math.min(this.pauseMs * 2, MAX_PAUSE_MS);

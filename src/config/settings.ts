@@ -40,6 +40,13 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 export const COMPILE_CACHE_DIR_NAME = 'node-compile-cache';
 
 /**
+ * In the cache directory: V8's code cache of the fast path (every Node, src/cli/loader.ts), made
+ * by the runs the fast path answers, whatever AWS_ECR_DISABLE_CACHE says; only where the cache
+ * directory already is, so that a read-only command on a machine with no cache creates nothing.
+ */
+export const FAST_PATH_CACHE_DIR_NAME = 'fast-path-cache';
+
+/**
  * The home of a user who has none (Debian's convention): what the AWS SDK is given as HOME, and
  * where the settings file is looked for, so that nothing is ever read relative to the directory
  * a client happened to run us from.
@@ -62,6 +69,11 @@ export function readSettings(env: Environment, homeDir: string | undefined): Set
   return nonEmpty(env.AWS_ECR_DISABLE_CACHE) === undefined
     ? { ...common, cacheDisabled: false, cacheDir, logDir }
     : { ...common, cacheDisabled: true, cacheDir, logDir };
+}
+
+/** The cache directory alone (for the code cache bin/ reads before anything else: src/cli/loader.ts); undefined where there is none. */
+export function cacheDirectory(env: Environment, homeDir: string | undefined): string | undefined {
+  return chooseCacheDir(env, homeDir, []);
 }
 
 function chooseCacheDir(env: Environment, homeDir: string | undefined, notices: string[]): string | undefined {

@@ -39,6 +39,12 @@ describe('decodeText', () => {
   it('refuses bytes that are not UTF-8', () => {
     assert.throws(() => decodeText(Buffer.from([0xff, 0xfe, 0x41])), /not UTF-8 text/);
     assert.throws(() => decodeText(Buffer.from([0xc3])), /not UTF-8 text/);
+    // An encoded surrogate and an overlong `/`: well-formed looking, not UTF-8.
+    assert.throws(() => decodeText(Buffer.from([0x61, 0xed, 0xa0, 0x80])), /not UTF-8 text/);
+    assert.throws(() => decodeText(Buffer.from([0xc0, 0xaf])), /not UTF-8 text/);
+  });
+  it('drops one leading byte order mark, as a UTF-8 decoder does', () => {
+    assert.equal(decodeText(Buffer.from('\ufeff\ufeffpublic.ecr.aws')), '\ufeffpublic.ecr.aws');
   });
   it('refuses NUL and other control characters', () => {
     assert.throws(() => decodeText(Buffer.from('public.ecr.aws\0')), /control characters/);

@@ -1,0 +1,33 @@
+/**
+ * Writes the fast path's code cache (loader.ts) once a run has been answered: into a directory
+ * that is the user's alone, inside a cache directory that already is (a read-only command on a
+ * machine with no cache creates nothing), whole or not at all, replacing what an earlier build of
+ * the fast path for this Node left there. Never throws: a cache that cannot be written is a
+ * slower next run.
+ */
+import { readdirSync, renameSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { checkPrivateDir, ensurePrivateDir } from '../fs/private-dir';
+import { removeQuietly, writeTempFile } from '../fs/replace-file';
+import { CODE_CACHE_PREFIX } from './code-cache-name';
+
+/** `dirs`: the cache directory, and the directory of the code cache in it. */
+export function saveCodeCache(dirs: readonly [string, string], file: string, data: Buffer): void {
+  const [cacheDir, dir] = dirs;
+  if (data.length === 0 || !checkPrivateDir(cacheDir).trusted || !ensurePrivateDir(dir).trusted) return;
+  try {
+    const temp = writeTempFile(dir, data, { mode: 0o600, sync: false });
+    try {
+      renameSync(temp, file);
+    } catch {
+      removeQuietly(temp);
+      return;
+    }
+    const sameNode = `${CODE_CACHE_PREFIX}${process.version}.${process.arch}.`;
+    for (const name of readdirSync(dir)) {
+      if (name.startsWith(sameNode) && name !== basename(file)) removeQuietly(join(dir, name));
+    }
+  } catch {
+    // Slower next time, never wrong.
+  }
+}
