@@ -15,7 +15,7 @@
  * made by another V8 or with other flags; then the fast path is compiled as without one, and the
  * cache made again. It holds compiled code, no secret.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { cacheDirectory, FAST_PATH_CACHE_DIR_NAME, homeDirectory } from '../config/settings';
@@ -56,11 +56,23 @@ function codeCacheDirs(): readonly [string, string] | undefined {
   return cacheDir === undefined ? undefined : [cacheDir, join(cacheDir, FAST_PATH_CACHE_DIR_NAME)];
 }
 
+/** Far more than the fast path's cache (about 100 KB): anything larger is not one. */
+const MAX_CODE_CACHE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The cache's bytes, or undefined when there is no regular file of a sane size at its name:
+ * opened without blocking, so that a FIFO there never holds a run.
+ */
 function readQuietly(file: string): Buffer | undefined {
+  let fd: number | undefined;
   try {
-    return readFileSync(file);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stats = fstatSync(fd);
+    return stats.isFile() && stats.size <= MAX_CODE_CACHE_BYTES ? readFileSync(fd) : undefined;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

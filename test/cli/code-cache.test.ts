@@ -6,7 +6,8 @@
  * `version` is answered by the fast path whatever stdin is, so it drives these runs.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { cleanEnv, makeTempHome, runHelper, type Env } from '../support/helper-process';
@@ -63,6 +64,20 @@ describe('the fast path code cache', () => {
     await version();
     assert.notEqual(readFileSync(file, 'utf8'), 'not a code cache');
     assert.deepEqual(cacheFiles().sort(), [name, 'fast-path.v1.2.3.x64.0000000000000000.cache'.replace('x64', process.arch)].sort());
+  });
+
+  it('a FIFO or a directory at its name holds no run: the fast path answers, compiled as without a cache', async () => {
+    await version();
+    const [name] = cacheFiles();
+    const file = join(dir, name ?? '');
+    rmSync(file);
+    execFileSync('mkfifo', [file]);
+    await version();
+    assert.ok(lstatSync(file).isFile(), 'the FIFO replaced by a cache made again');
+    rmSync(file);
+    mkdirSync(file);
+    await version();
+    assert.ok(lstatSync(file).isDirectory(), 'left as it was');
   });
 
   it('in a directory others may write into, is not made', async () => {
