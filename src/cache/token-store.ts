@@ -5,9 +5,9 @@
  * any instant leaves the old entry or the new, never a torn one. Nothing here ever fails a
  * `get`: a cache that cannot be read is a miss, one that cannot be written is skipped.
  */
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync, unlinkSync } from 'node:fs';
+import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkPrivateDirs, ensurePrivateDirs, errorCode } from '../fs/private-dir';
+import { checkPrivateDirs, ensurePrivateDirs, errorCode, readPrivateBytes } from '../fs/private-dir';
 import { removeQuietly, replaceFile } from '../fs/replace-file';
 import type { Logger } from '../logging/logger';
 import { isCacheable, parseEntry, type CacheEntry } from './entry';
@@ -114,24 +114,7 @@ export class TokenStore {
  * anything else.
  */
 export function readPrivateFile(path: string, limit = MAX_ENTRY_BYTES): string | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    const stats = fstatSync(fd);
-    if (!stats.isFile() || stats.size > limit || stats.uid !== process.getuid?.()) return undefined;
-    const buffer = Buffer.alloc(stats.size);
-    let offset = 0;
-    while (offset < buffer.length) {
-      const read = readSync(fd, buffer, offset, buffer.length - offset, offset);
-      if (read === 0) break;
-      offset += read;
-    }
-    return buffer.subarray(0, offset).toString('utf8');
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  return readPrivateBytes(path, limit)?.toString('utf8');
 }
 
 export function writeFileAtomically(dir: string, path: string, text: string, logger: Logger): boolean {

@@ -15,11 +15,11 @@
  * made by another V8 or with other flags; then the fast path is compiled as without one, and the
  * cache made again. It holds compiled code, no secret.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { cacheDirectory, FAST_PATH_CACHE_DIR_NAME, homeDirectory } from '../config/settings';
-import { checkPrivateDirs } from '../fs/private-dir';
+import { checkPrivateDirs, readPrivateBytes } from '../fs/private-dir';
 import { codeCacheFileName } from './code-cache-name';
 import type * as FastPath from './entry';
 
@@ -33,7 +33,7 @@ function main(argv: readonly string[], invokedAs?: string): Promise<void> {
   const file = join(__dirname, FAST_PATH_FILE);
   const dirs = codeCacheDirs();
   const cacheFile = dirs === undefined || typeof FAST_PATH_DIGEST !== 'string' ? undefined : join(dirs[1], codeCacheFileName(FAST_PATH_DIGEST));
-  const cachedData = cacheFile === undefined || dirs === undefined || !checkPrivateDirs(dirs).trusted ? undefined : readQuietly(cacheFile);
+  const cachedData = cacheFile === undefined || dirs === undefined || !checkPrivateDirs(dirs).trusted ? undefined : readPrivateBytes(cacheFile, MAX_CODE_CACHE_BYTES);
   // On one line, as Node wraps a module, so that a stack's positions are the bundle's own.
   const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${readFileSync(file, 'utf8')}\n})`, {
     filename: file,
@@ -58,23 +58,6 @@ function codeCacheDirs(): readonly [string, string] | undefined {
 
 /** Far more than the fast path's cache (about 100 KB): anything larger is not one. */
 const MAX_CODE_CACHE_BYTES = 8 * 1024 * 1024;
-
-/**
- * The cache's bytes, or undefined when there is no regular file of a sane size at its name:
- * opened without blocking, so that a FIFO there never holds a run.
- */
-function readQuietly(file: string): Buffer | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-    const stats = fstatSync(fd);
-    return stats.isFile() && stats.size <= MAX_CODE_CACHE_BYTES ? readFileSync(fd) : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
 
 // `export =`, not `export`: bundled without esbuild's ES module interop, which every run would compile.
 export = { main };

@@ -3,7 +3,7 @@
  * A directory that another user could swap or write into is refused, never repaired:
  * the caller goes on without it and says why.
  */
-import { lstatSync, mkdirSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 
 export type DirCheck = { readonly trusted: true } | { readonly trusted: false; readonly reason: string };
 
@@ -57,4 +57,30 @@ export function checkPrivateDir(path: string): DirCheck {
 export function errorCode(error: unknown): string {
   if (error !== null && typeof error === 'object' && 'code' in error && typeof error.code === 'string') return error.code;
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The bytes of a regular file of at most `limit` bytes that this user owns, never read through a
+ * symlink and opened without blocking (a FIFO at the name never holds a run); undefined for
+ * anything else.
+ */
+export function readPrivateBytes(path: string, limit: number): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const stats = fstatSync(fd);
+    if (!stats.isFile() || stats.size > limit || stats.uid !== process.getuid?.()) return undefined;
+    const buffer = Buffer.alloc(stats.size);
+    let offset = 0;
+    while (offset < buffer.length) {
+      const read = readSync(fd, buffer, offset, buffer.length - offset, offset);
+      if (read === 0) break;
+      offset += read;
+    }
+    return buffer.subarray(0, offset);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
