@@ -28,7 +28,33 @@ export interface StdinReading {
 
 /** Reads the input to its end; throws InputError when it is too large, not closed in time, or unreadable. */
 export async function readStdin(reading: StdinReading): Promise<Buffer> {
-  return readStdinSync(reading) ?? readBoundedInput(reading.openStream(), reading.limitBytes, reading.timeLimitMs);
+  return (
+    readStdinSync(reading) ??
+    readBoundedInput(reading.openStream(), reading.limitBytes, reading.timeLimitMs, (room) => restIfClosed(reading.fd, room))
+  );
+}
+
+/**
+ * What is left on `fd` when its writer has closed (at most `room` bytes); undefined while it is
+ * open. Only for a descriptor the stream reader has opened: libuv made it non-blocking
+ * (uv_pipe_open), so a writer that is still there answers EAGAIN instead of blocking us.
+ */
+function restIfClosed(fd: number, room: number): Buffer | undefined {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  while (size < room) {
+    const chunk = Buffer.allocUnsafe(Math.min(room - size, 64 * 1024));
+    let count: number;
+    try {
+      count = readSync(fd, chunk, 0, chunk.length, null);
+    } catch {
+      return undefined;
+    }
+    if (count === 0) break;
+    chunks.push(chunk.subarray(0, count));
+    size += count;
+  }
+  return Buffer.concat(chunks, size);
 }
 
 /**

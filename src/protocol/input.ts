@@ -23,13 +23,24 @@ export const inputNotClosed = (timeLimitMs: number): InputError =>
   new InputError(`stdin was not closed within ${timeLimitMs / 1000} s: a client writes its payload and closes stdin`);
 
 /**
+ * What the writer left unread, when it has closed its end: undefined while it is still open.
+ * At most `room` bytes. Must not block.
+ */
+export type RestIfClosed = (room: number) => Buffer | undefined;
+
+/**
  * Reads a stream to its end, at most `limit` bytes and for at most `timeLimitMs`. One byte more
  * and the read stops at once: a runaway writer never makes us buffer without limit.
+ *
+ * `restIfClosed` is asked at the time limit, before the verdict: a process starved of CPU past
+ * the limit runs its expired timer before the read waiting in the same turn of the event loop,
+ * and would refuse a client that had written and closed long before.
  */
 export async function readBoundedInput(
   stream: NodeJS.ReadableStream,
   limit = MAX_INPUT_BYTES,
   timeLimitMs = INPUT_TIME_LIMIT_MS,
+  restIfClosed?: RestIfClosed,
 ): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -58,7 +69,26 @@ export async function readBoundedInput(
     };
     const onEnd = (): void => finish();
     const onError = (error: Error): void => finish(new InputError(`cannot read stdin: ${error.message}`));
-    const timer = setTimeout(() => finish(inputNotClosed(timeLimitMs)), timeLimitMs);
+    const atTimeLimit = (): void => {
+      let rest: Buffer | undefined;
+      try {
+        rest = restIfClosed?.(limit + 1 - size);
+      } catch {
+        rest = undefined;
+      }
+      if (rest === undefined) {
+        finish(inputNotClosed(timeLimitMs));
+        return;
+      }
+      size += rest.length;
+      if (size > limit) {
+        finish(inputTooLarge(limit));
+        return;
+      }
+      chunks.push(rest);
+      finish();
+    };
+    const timer = setTimeout(atTimeLimit, timeLimitMs);
     stream.on('data', onData);
     stream.on('end', onEnd);
     stream.on('error', onError);

@@ -131,6 +131,46 @@ describe('readStdin', () => {
   });
 });
 
+describe('readStdin on a socket, in a process starved past the time limit', () => {
+  // The child reads only on SIGUSR1, once the payload and the end of stdin are in the kernel,
+  // then blocks its event loop past the limit, as a starved process is blocked: its expired timer
+  // then runs before the read that was waiting.
+  const child = `
+    const { readStdin } = require(${JSON.stringify(require.resolve('../../src/cli/stdio'))});
+    const keepAlive = setInterval(() => undefined, 1000);
+    process.on('SIGUSR1', () => {
+      const reading = readStdin({ fd: 0, limitBytes: Number(process.argv[1]), timeLimitMs: 50, openStream: () => process.stdin });
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+      reading.then((bytes) => process.stdout.write('read ' + bytes), (error) => process.stdout.write('error ' + error.message)).finally(() => clearInterval(keepAlive));
+    });
+    process.stdout.write('ready');`;
+
+  async function starvedRead(input: string, close: boolean, limitBytes = MAX_INPUT_BYTES): Promise<string> {
+    const reader = spawn(process.execPath, ['-e', child, String(limitBytes)], { stdio: ['pipe', 'pipe', 'inherit'], env: {} });
+    const timer = setTimeout(() => reader.kill('SIGKILL'), 60_000);
+    let stdout = '';
+    const ready = new Promise<void>((resolve) => reader.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()) === 'ready' && resolve()));
+    const written = new Promise<void>((resolve) => reader.stdin.write(input, () => resolve()));
+    const closed = close ? new Promise<void>((resolve) => reader.stdin.end(() => resolve())) : written;
+    const exited = new Promise<void>((resolve) => reader.on('close', () => resolve()));
+    await Promise.all([ready, written, closed]);
+    reader.kill('SIGUSR1');
+    await exited;
+    clearTimeout(timer);
+    if (!close) reader.stdin.destroy();
+    return stdout.slice('ready'.length);
+  }
+
+  it('takes what a client wrote and closed before the limit', async () => {
+    assert.equal(await starvedRead('123456789012.dkr.ecr.eu-west-1.amazonaws.com\n', true), 'read 123456789012.dkr.ecr.eu-west-1.amazonaws.com\n');
+  });
+
+  it('still refuses a writer that has not closed, and input past the limit', async () => {
+    assert.equal(await starvedRead('public.ecr.aws', false), 'error stdin was not closed within 0.05 s: a client writes its payload and closes stdin');
+    assert.equal(await starvedRead('x'.repeat(101), true, 100), 'error input too large: more than 100 bytes on stdin');
+  });
+});
+
 describe('writeAll', () => {
   it('writes everything to a full non-blocking pipe as a slow reader drains it', async () => {
     const path = makeFifo();
