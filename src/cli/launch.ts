@@ -12,13 +12,13 @@ export interface FullCommandLine {
   readonly main: typeof fullMain;
 }
 
-/** `afterAnswer`: what to do once the fast path's answer is written (loader.ts saves its code cache). */
+/** `afterAnswer`: what to do once the fast path's answer is written, unless it waited for it (loader.ts saves its code cache). */
 export function launch(argv: readonly string[], invokedAs: string | undefined, loadFull: () => FullCommandLine, afterAnswer?: () => void): Promise<void> {
-  const finish = (fast: FastRun): Promise<void> => {
+  const finish = (fast: FastRun, after?: () => void): Promise<void> => {
     if (fast.kind === 'answered') {
       const status = emit(fast.outcome);
       try {
-        afterAnswer?.();
+        after?.();
       } catch {
         // The answer is written: whatever comes after it cannot change it.
       }
@@ -27,8 +27,10 @@ export function launch(argv: readonly string[], invokedAs: string | undefined, l
     return loadFull().main(argv, invokedAs, fast.stdin, fast.waitingSince);
   };
   const fast = runFast(argv, invokedAs, { env: process.env, now: Date.now, sleep, stdinFd: 0 });
-  // A promise only while it waits on another process's flight: a hit stays synchronous.
-  return fast instanceof Promise ? fast.then(finish) : finish(fast);
+  // A promise only while it waits on another process's flight: a hit stays synchronous. A
+  // waiter answered leaves the code cache to the next hit: in a burst on a fresh cache, every
+  // waiter would make it at once, on the cores the leader needs.
+  return fast instanceof Promise ? fast.then((waited) => finish(waited)) : finish(fast, afterAnswer);
 }
 
 function sleep(milliseconds: number): Promise<void> {
