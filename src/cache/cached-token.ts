@@ -7,7 +7,7 @@ import { ExplainedError } from '../aws/errors';
 import type { RegistryToken } from '../aws/authorization-token';
 import type { Logger } from '../logging/logger';
 import { entryToken, freshUntil, isFresh, isUnexpired, makeEntry, matchesKey, type CacheEntry, type CacheKey } from './entry';
-import { sameHolder, type FlightLocks, type LockHolder } from './single-flight';
+import { sameHolder, type FlightLocks, type LockHolder, type SharedFailure } from './single-flight';
 import type { TokenStore } from './token-store';
 
 export interface FlightLimits {
@@ -23,18 +23,28 @@ export interface FlightLimits {
   readonly maxWaitMs: number;
 }
 
-export interface CachedTokenRequest {
+/** A cache slot's entry and its single flight, as a process waiting on another's flight sees them. */
+export interface FlightSlot {
   readonly store: TokenStore;
   readonly locks: FlightLocks;
   readonly key: CacheKey;
   readonly id: string;
+  readonly now: () => number;
+  readonly sleep: (milliseconds: number) => Promise<void>;
+  readonly limits: FlightLimits;
+}
+
+export interface CachedTokenRequest extends FlightSlot {
   readonly fetch: () => Promise<RegistryToken>;
   /** Puts a fetch failure into the words waiters will show. */
   readonly explain: (error: unknown) => string;
-  readonly now: () => number;
-  readonly sleep: (milliseconds: number) => Promise<void>;
   readonly logger: Logger;
-  readonly limits: FlightLimits;
+  /**
+   * When this process began waiting on another's flight, when it did before this request (the
+   * fast path waits on a live leader first, then hands over): its wait goes on from there,
+   * bounded by maxWaitMs in all, and the leader's failure recorded since then is its answer.
+   */
+  readonly waitingSince?: number;
 }
 
 export type TokenOrigin = 'cache' | 'fetched' | 'another-process' | 'cache-after-failure';
@@ -63,8 +73,13 @@ export async function getTokenThroughCache(request: CachedTokenRequest): Promise
 }
 
 async function throughSingleFlight(request: CachedTokenRequest): Promise<ServedToken> {
-  const { locks, id, now, limits } = request;
-  const waitStart = now();
+  const { locks, id, now, limits, waitingSince } = request;
+  const waitStart = waitingSince ?? now();
+  if (waitingSince !== undefined) {
+    // Handed over by a wait that ended on what only this path answers: the leader's failure.
+    const settled = settledFlight(request, waitStart);
+    if (settled !== undefined) return answerSettled(request, settled);
+  }
   for (let round = 0; ; round += 1) {
     const attempt = locks.tryAcquire(id, now());
     if (attempt.state === 'acquired') {
@@ -89,40 +104,72 @@ async function throughSingleFlight(request: CachedTokenRequest): Promise<ServedT
       if (clearing === 'impossible') return fetchAndStore(request, false);
       if (clearing !== 'busy') continue;
     }
-    const waited = await waitOnHolder(request, holder, waitStart);
-    if (waited !== undefined) return waited;
+    const waited = await waitWhileHeld(request, holder, waitStart);
+    switch (waited.kind) {
+      case 'stored':
+      case 'failed':
+        return answerSettled(request, waited);
+      case 'let-go':
+        continue;
+      case 'waited-too-long':
+        request.logger.warn({ waitedMs: now() - waitStart }, 'gave up waiting for another helper process; fetching');
+        return fetchAndStore(request, false);
+    }
   }
 }
 
+/** How a wait on another process's flight ended. */
+export type WaitOutcome =
+  /** The holder stored a fresh token. */
+  | { readonly kind: 'stored'; readonly entry: CacheEntry }
+  /** The holder recorded its failure since the wait began. */
+  | { readonly kind: 'failed'; readonly failure: SharedFailure }
+  /** The lock was released, replaced or its holder died, with no answer: look again. */
+  | { readonly kind: 'let-go' }
+  /** maxWaitMs has passed since the wait began. */
+  | { readonly kind: 'waited-too-long' };
+
+type Settled = Extract<WaitOutcome, { kind: 'stored' | 'failed' }>;
+
 /**
- * Waits while `holder` keeps the lock: wakes when the lock file changes (inotify) and, as the
- * safety net, after pauses that double from firstPollMs to maxPollMs, never spinning. Returns
- * the token once the holder has stored it (or the failure it recorded); undefined once the lock
- * is released, replaced or dead, for the caller to look again; a token fetched alone after
- * maxWaitMs.
+ * Waits while `holder` keeps the slot's lock: wakes when the lock file changes (inotify) and, as
+ * the safety net, after pauses that double from firstPollMs to maxPollMs, never spinning. At each
+ * wake it reads the entry, the holder's failure record and the lock, in that order. `holder` is
+ * taken to have been judged live just before. Both the full path and the fast path wait here.
  */
-async function waitOnHolder(request: CachedTokenRequest, holder: LockHolder, waitStart: number): Promise<ServedToken | undefined> {
-  const { locks, id, now, limits } = request;
+export async function waitWhileHeld(slot: FlightSlot, holder: LockHolder, waitStart: number): Promise<WaitOutcome> {
+  const { locks, id, now, limits } = slot;
   const watch = locks.watchLock(id);
   try {
     for (let pause = limits.firstPollMs, looks = 0; ; pause = Math.min(pause * 2, limits.maxPollMs), looks += 1) {
-      const stored = readMatching(request);
-      if (stored !== undefined && isFresh(stored, now())) return served(stored, 'another-process');
-      const failure = locks.readFailure(id);
-      // A record from the future was written before the clock moved back: not this flight's.
-      if (failure !== undefined && failure.at >= waitStart && failure.at <= now()) return fallbackOrThrow(request, new ExplainedError(failure.message));
-      if (!sameHolder(locks.holderOf(id), holder)) return undefined;
+      const settled = settledFlight(slot, waitStart);
+      if (settled !== undefined) return settled;
+      if (!sameHolder(locks.holderOf(id), holder)) return LET_GO;
       // Judged just before the first look; a holder being cleared by another waiter is waited on once.
-      if (looks > 0 && !locks.isLive(holder, now(), limits.lockMaxAgeMs)) return undefined;
-      if (now() - waitStart >= limits.maxWaitMs) {
-        request.logger.warn({ waitedMs: now() - waitStart }, 'gave up waiting for another helper process; fetching');
-        return fetchAndStore(request, false);
-      }
-      await Promise.race([watch.next(), request.sleep(pause)]);
+      if (looks > 0 && !locks.isLive(holder, now(), limits.lockMaxAgeMs)) return LET_GO;
+      if (now() - waitStart >= limits.maxWaitMs) return { kind: 'waited-too-long' };
+      await Promise.race([watch.next(), slot.sleep(pause)]);
     }
   } finally {
     watch.close();
   }
+}
+
+const LET_GO: WaitOutcome = { kind: 'let-go' };
+
+/** The flight's answer for a process waiting since `waitStart`: a fresh entry, or the failure its leader recorded since. */
+function settledFlight(slot: FlightSlot, waitStart: number): Settled | undefined {
+  const { locks, id, now } = slot;
+  const stored = readEntryFor(slot.store, slot.key, id);
+  if (stored !== undefined && isFresh(stored, now())) return { kind: 'stored', entry: stored };
+  const failure = locks.readFailure(id);
+  // A record from the future was written before the clock moved back: not this flight's.
+  if (failure !== undefined && failure.at >= waitStart && failure.at <= now()) return { kind: 'failed', failure };
+  return undefined;
+}
+
+function answerSettled(request: CachedTokenRequest, settled: Settled): ServedToken {
+  return settled.kind === 'stored' ? served(settled.entry, 'another-process') : fallbackOrThrow(request, new ExplainedError(settled.failure.message));
 }
 
 async function fetchAndStore(request: CachedTokenRequest, leader: boolean): Promise<ServedToken> {

@@ -27,10 +27,11 @@
  *   outage costs one call rather than one per waiter.
  *
  * How long a waiter waits, and how it wakes, is cached-token.ts's part.
+ *
+ * The fast path (src/cli/cache-hit.ts) bundles this file to wait on a live leader: `node:crypto`
+ * and `node:os` are loaded where they are used, never by a cache hit.
  */
-import { randomBytes } from 'node:crypto';
 import { linkSync, lstatSync, readFileSync, readlinkSync, rmdirSync, unlinkSync, watch, type FSWatcher, type Stats } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { errorCode } from '../fs/private-dir';
 import { removeQuietly, writeTempFile } from '../fs/replace-file';
@@ -232,6 +233,8 @@ export class FlightLocks {
     const here = this.processes;
     const started = here.pidSpace === undefined ? undefined : here.startTimeOf(process.pid);
     const where = here.pidSpace !== undefined && started !== undefined ? { pidSpace: here.pidSpace, started } : {};
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
     return { pid: process.pid, host: here.host, ...where, since: now, nonce: randomBytes(8).toString('hex') };
   }
 
@@ -331,7 +334,12 @@ function removeAnything(path: string): boolean {
 let local: ProcessTable | undefined;
 
 function localProcesses(): ProcessTable {
-  return (local ??= { host: hostname(), pidSpace: readPidSpace(), startTimeOf: readStartTime, exists: processExists });
+  if (local === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { hostname } = require('node:os') as typeof import('node:os');
+    local = { host: hostname(), pidSpace: readPidSpace(), startTimeOf: readStartTime, exists: processExists };
+  }
+  return local;
 }
 
 function readPidSpace(): string | undefined {

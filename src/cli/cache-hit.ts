@@ -2,23 +2,28 @@
  * The fast path: what most runs are, answered by a small bundle of its own (scripts/bundle.js)
  * so that Docker waits for little more than Node's start. It answers exactly these:
  *
- * - `get` for an ECR registry (or an alias) whose token is fresh in the cache;
+ * - `get` for an ECR registry (or an alias) whose token is fresh in the cache, or, on a miss,
+ *   whose token a live process is fetching at this moment (it holds the slot's lock): it waits
+ *   for that token by the full path's own rules (cached-token.ts), as a burst's waiters do, so
+ *   that they never load the full command line just to wait;
  * - `get` for a host that is not ECR (Docker's `credsStore` asks about every registry);
  * - `list`, which reads nothing but the cache and the settings file;
  * - `version`.
  *
  * Anything else — a miss, bad input or settings, a near miss, a notice for the terminal, a log
- * line the level lets through — it declines, having written nothing, and the
- * full command line (main.ts) runs as if the fast path had not been there, given the stdin
- * already read. Both paths answer with the very same functions, so that they cannot disagree
+ * line the level lets through, a wait that ends without the leader's token — it declines, having
+ * written nothing, and the full command line (main.ts) runs as if the fast path had not been
+ * there, given the stdin already read and when the wait began, so that its own wait goes on
+ * from there. Both paths answer with the very same functions, so that they cannot disagree
  * (test/cli/fast-path.test.ts runs them side by side).
  *
  * It reads stdin only where a read with system calls alone can be bounded (a pipe, a file): a
  * socket is left whole to the full path's stream reader.
  */
 import { openTokenStore } from '../cache/token-store';
-import { readFresh } from '../cache/cached-token';
-import { entryToken } from '../cache/entry';
+import { readFresh, waitWhileHeld } from '../cache/cached-token';
+import { entryToken, type CacheEntry } from '../cache/entry';
+import { FlightLocks } from '../cache/single-flight';
 import { homeDirectory, readSettings, type Environment, type LogLevel, type Settings } from '../config/settings';
 import { readSharedConfigTexts } from '../identity/shared-files';
 import { LOG_METHODS, writesAt, type Logger } from '../logging/logger';
@@ -29,6 +34,7 @@ import { cacheSlotFor } from '../service/cache-slot';
 import type { HelperContext } from '../service/context';
 import { parseRegistrySettings } from '../config/registry-settings';
 import { resolveRegistry, targetFor } from '../service/registry-target';
+import { FLIGHT_LIMITS } from '../service/token-service';
 import { list } from '../verbs/list';
 import { notEcr } from '../verbs/not-ecr';
 import { version } from '../verbs/version';
@@ -41,19 +47,27 @@ import { readStdinSync } from './stdio';
  */
 export type PrefetchedStdin = { readonly bytes: Buffer } | { readonly inputError: string } | { readonly error: unknown };
 
-export type FastRun = { readonly kind: 'answered'; readonly outcome: Outcome } | { readonly kind: 'declined'; readonly stdin?: PrefetchedStdin };
+export type FastRun =
+  | { readonly kind: 'answered'; readonly outcome: Outcome }
+  /** `waitingSince`: when the fast path began waiting on another process's flight, if it did. */
+  | { readonly kind: 'declined'; readonly stdin?: PrefetchedStdin; readonly waitingSince?: number };
 
 export interface FastIo {
   readonly env: Environment;
   readonly now: () => number;
+  /** Only a wait on another process's flight sleeps. */
+  readonly sleep: (milliseconds: number) => Promise<void>;
   /** The descriptor to read a `get`'s payload from: 0. */
   readonly stdinFd: number;
 }
 
 const DECLINED: FastRun = { kind: 'declined' };
 
-/** Answers the run, or declines it; never throws, never writes. */
-export function runFast(argv: readonly string[], invokedAs: string | undefined, io: FastIo): FastRun {
+/**
+ * Answers the run, or declines it; never throws (nor rejects), never writes. A promise only when
+ * it waits on another process's flight: a hit is answered synchronously.
+ */
+export function runFast(argv: readonly string[], invokedAs: string | undefined, io: FastIo): FastRun | Promise<FastRun> {
   if (argv.length !== 1 || linkName(invokedAs) === KUBELET_PLUGIN_NAME) return DECLINED;
   try {
     switch (argv[0]) {
@@ -71,7 +85,7 @@ export function runFast(argv: readonly string[], invokedAs: string | undefined, 
   }
 }
 
-function fastGet(io: FastIo): FastRun {
+function fastGet(io: FastIo): FastRun | Promise<FastRun> {
   let stdin: PrefetchedStdin;
   try {
     const bytes = readStdinSync({ fd: io.stdinFd, limitBytes: MAX_INPUT_BYTES, timeLimitMs: INPUT_TIME_LIMIT_MS });
@@ -81,15 +95,30 @@ function fastGet(io: FastIo): FastRun {
     return { kind: 'declined', stdin: error instanceof InputError ? { inputError: error.message } : { error } };
   }
   try {
-    const outcome = getOutcome(decodeText(stdin.bytes).trim(), io);
-    return outcome === undefined ? { kind: 'declined', stdin } : { kind: 'answered', outcome };
+    const answer = getOutcome(decodeText(stdin.bytes).trim(), io);
+    if (answer === undefined) return { kind: 'declined', stdin };
+    if (!('leaderWait' in answer)) return { kind: 'answered', outcome: answer };
+    const declined: FastRun = { kind: 'declined', stdin, waitingSince: answer.waitingSince };
+    return answer.leaderWait.then(
+      (outcome) => (outcome === undefined ? declined : { kind: 'answered', outcome }),
+      () => declined,
+    );
   } catch {
     return { kind: 'declined', stdin };
   }
 }
 
-/** What `get` answers, when it is a fresh cached token or a host that is not ECR; undefined otherwise. */
-function getOutcome(serverUrl: string, io: FastIo): Outcome | undefined {
+/** A wait on a live leader's flight: its answer, undefined when the full path must answer. */
+interface LeaderWait {
+  readonly leaderWait: Promise<Outcome | undefined>;
+  readonly waitingSince: number;
+}
+
+/**
+ * What `get` answers, when it is a fresh cached token or a host that is not ECR, or the wait for
+ * the token a live process is fetching; undefined otherwise.
+ */
+function getOutcome(serverUrl: string, io: FastIo): Outcome | LeaderWait | undefined {
   if (serverUrl === '') return undefined;
   const quiet = quietSettings(io.env);
   if (quiet === undefined) return undefined;
@@ -104,8 +133,20 @@ function getOutcome(serverUrl: string, io: FastIo): Outcome | undefined {
   if (store === undefined) return undefined;
   const { key, id } = cacheSlotFor(resolution.target, io.env, files);
   const entry = readFresh(store, key, id, io.now());
-  if (entry === undefined) return undefined;
-  // The full path logs each token it serves, at debug level.
+  if (entry !== undefined) return served(serverUrl, entry, logger);
+  // A miss. Only the wait on a live holder of this very slot's lock is the fast path's: no lock,
+  // a dead one or something else at its name, the full path clears, takes or does without.
+  const locks = new FlightLocks(store.dir, logger);
+  const waitingSince = io.now();
+  const holder = locks.holderOf(id);
+  if (!locks.isLive(holder, waitingSince, FLIGHT_LIMITS.lockMaxAgeMs)) return undefined;
+  const slot = { store, locks, key, id, now: io.now, sleep: io.sleep, limits: FLIGHT_LIMITS };
+  const leaderWait = waitWhileHeld(slot, holder, waitingSince).then((waited) => (waited.kind === 'stored' ? served(serverUrl, waited.entry, logger) : undefined));
+  return { leaderWait, waitingSince };
+}
+
+function served(serverUrl: string, entry: CacheEntry, logger: Logger): Outcome {
+  // The full path logs each token it serves, whether from the cache or another process, at debug level.
   logger.debug({}, 'token served');
   return credentialsFound(serverUrl, entryToken(entry));
 }

@@ -5,24 +5,34 @@
  * (entry.ts), an asset of the standalone executable (src/standalone/main.ts).
  */
 import type { main as fullMain } from './main';
-import { runFast } from './cache-hit';
+import { runFast, type FastRun } from './cache-hit';
 import { emit } from './stdio';
 
 export interface FullCommandLine {
   readonly main: typeof fullMain;
 }
 
-/** `afterAnswer`: what to do once the fast path's answer is written (loader.ts saves its code cache). */
+/** `afterAnswer`: what to do once the fast path's answer is written, unless it waited for it (loader.ts saves its code cache). */
 export function launch(argv: readonly string[], invokedAs: string | undefined, loadFull: () => FullCommandLine, afterAnswer?: () => void): Promise<void> {
-  const fast = runFast(argv, invokedAs, { env: process.env, now: Date.now, stdinFd: 0 });
-  if (fast.kind === 'answered') {
-    const status = emit(fast.outcome);
-    try {
-      afterAnswer?.();
-    } catch {
-      // The answer is written: whatever comes after it cannot change it.
+  const finish = (fast: FastRun, after?: () => void): Promise<void> => {
+    if (fast.kind === 'answered') {
+      const status = emit(fast.outcome);
+      try {
+        after?.();
+      } catch {
+        // The answer is written: whatever comes after it cannot change it.
+      }
+      process.exit(status);
     }
-    process.exit(status);
-  }
-  return loadFull().main(argv, invokedAs, fast.stdin);
+    return loadFull().main(argv, invokedAs, fast.stdin, fast.waitingSince);
+  };
+  const fast = runFast(argv, invokedAs, { env: process.env, now: Date.now, sleep, stdinFd: 0 });
+  // A promise only while it waits on another process's flight: a hit stays synchronous. A
+  // waiter answered leaves the code cache to the next hit: in a burst on a fresh cache, every
+  // waiter would make it at once, on the cores the leader needs.
+  return fast instanceof Promise ? fast.then((waited) => finish(waited)) : finish(fast, afterAnswer);
+}
+
+function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }

@@ -25,6 +25,8 @@ export interface ProcessIo {
   readonly homeDir: string | undefined;
   /** The base name the executable was called by (a link may stand for a command). */
   readonly invokedAs?: string;
+  /** When the fast path began waiting on another process's flight, before it handed over. */
+  readonly flightWaitingSince?: number;
 }
 
 /** Runs one invocation and says what to print; never throws. */
@@ -148,6 +150,7 @@ function createContext(commandName: string, io: ProcessIo): HelperContext {
       return (require('../aws/fetch-token') as typeof import('../aws/fetch-token')).fetchRegistryToken;
     },
     clock: { now: Date.now, sleep: (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds)) },
+    ...(io.flightWaitingSince === undefined ? {} : { flightWaitingSince: io.flightWaitingSince }),
   };
 }
 
@@ -184,9 +187,10 @@ function routeWarningsTo(logger: Logger): void {
 /**
  * Runs, prints, and exits with the command's status (launch.ts calls it when the fast path
  * declines). `invokedAs` is the base name the executable was called by; `prefetched`, the stdin
- * the fast path already read.
+ * the fast path already read; `flightWaitingSince`, when the fast path began waiting on another
+ * process's flight (its wait goes on from there, within the same bound).
  */
-export async function main(argv: readonly string[], invokedAs?: string, prefetched?: PrefetchedStdin): Promise<void> {
+export async function main(argv: readonly string[], invokedAs?: string, prefetched?: PrefetchedStdin, flightWaitingSince?: number): Promise<void> {
   process.removeAllListeners('warning');
   const internalError = (error: unknown): Outcome => failure(`internal error: ${error instanceof Error ? error.message : String(error)}`);
   // A fault escaping every handler still ends as one line for the client, never a stack trace.
@@ -211,6 +215,7 @@ export async function main(argv: readonly string[], invokedAs?: string, prefetch
     env: process.env,
     homeDir,
     ...(invokedAs === undefined ? {} : { invokedAs }),
+    ...(flightWaitingSince === undefined ? {} : { flightWaitingSince }),
   };
   const outcome = await run(argv, io).catch(internalError);
   // Exit as soon as stdout is written: a socket the SDK left open must not keep the process alive.

@@ -18,4 +18,9 @@ export interface HelperContext {
   /** Loads the AWS SDK on first use; a verb that needs no token never pays for it. */
   readonly fetchToken: () => TokenFetcher;
   readonly clock: Clock;
+  /**
+   * When this process began waiting on another's flight for its token, before this context was
+   * made (the fast path waits on a live leader, then hands over): the wait goes on from there.
+   */
+  readonly flightWaitingSince?: number;
 }

@@ -132,6 +132,7 @@ async function serveToken(
     sleep: context.clock.sleep,
     logger: context.logger,
     limits: FLIGHT_LIMITS,
+    ...(context.flightWaitingSince === undefined ? {} : { waitingSince: context.flightWaitingSince }),
   });
   return { served };
 }

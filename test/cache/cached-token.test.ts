@@ -91,6 +91,8 @@ interface Harness {
   /** Runs after each sleep, with the number of sleeps so far. */
   onSleep: (count: number) => void;
   limits: FlightLimits;
+  /** When the wait began before this request (the fast path waited first), if it did. */
+  waitingSince: number | undefined;
   get(): Promise<ServedToken>;
 }
 
@@ -110,6 +112,7 @@ function harness(options: { storeDir?: string; lockDir?: string; start?: number 
     failWith: undefined,
     onSleep: () => undefined,
     limits: { firstPollMs: 50, maxPollMs: 400, lockMaxAgeMs: 30_000, maxWaitMs: 120_000 },
+    waitingSince: undefined,
     get() {
       return getTokenThroughCache({
         store: h.store,
@@ -135,6 +138,7 @@ function harness(options: { storeDir?: string; lockDir?: string; start?: number 
         },
         logger: silentLogger,
         limits: h.limits,
+        ...(h.waitingSince === undefined ? {} : { waitingSince: h.waitingSince }),
       });
     },
   };
@@ -491,6 +495,39 @@ describe('getTokenThroughCache: waiting for another process', () => {
     assert.ok(h.clock.t - start >= 500);
     assert.deepEqual(h.other.holderOf(ID), holder);
     assert.equal(h.store.read(ID)?.secret, 'secret-1');
+  });
+});
+
+describe('getTokenThroughCache: a wait handed over by the fast path', () => {
+  it('counts the bound from when the fast path began waiting: fetches alone once maxWaitMs has passed in all', async () => {
+    const h = harness();
+    h.limits = { ...h.limits, maxWaitMs: 3_000 };
+    const start = h.clock.t;
+    h.waitingSince = start - 2_900;
+    assert.equal(h.other.tryAcquire(ID, start).state, 'acquired');
+    const served = await h.get();
+    assert.equal(served.origin, 'fetched');
+    assert.equal(h.fetchCalls, 1);
+    assert.deepEqual(h.pauses, [50, 100], 'waited only what was left of the bound');
+    assert.equal(h.other.holderOf(ID).kind, 'owner', 'the live holder keeps its lock');
+  });
+
+  it('answers the failure its leader recorded since the wait began, though the lock is released by now, and never fetches', async () => {
+    const h = harness();
+    h.waitingSince = h.clock.t - 500;
+    h.other.recordFailure(ID, { at: h.clock.t - 100, message: 'AccessDeniedException: not authorized' });
+    await assert.rejects(h.get(), (error: unknown) => error instanceof Error && error.message === 'AccessDeniedException: not authorized');
+    assert.equal(h.fetchCalls, 0);
+    assert.equal(h.sleeps, 0);
+  });
+
+  it('a failure recorded before the wait began is not its answer: it leads', async () => {
+    const h = harness();
+    h.waitingSince = h.clock.t - 500;
+    h.other.recordFailure(ID, { at: h.clock.t - 1_000, message: 'an old failure' });
+    const served = await h.get();
+    assert.equal(served.origin, 'fetched');
+    assert.equal(h.fetchCalls, 1);
   });
 });
 

@@ -4,12 +4,15 @@
  * profiles, bad settings, bad input, notices, log levels — with stdin a pipe (as clients give
  * it), a regular file, a socket and /dev/null, compared on stdout, stderr and exit status. The
  * full path is run from its bundle directly (test/support/full-path.ts); the fast one is bin/.
+ * And a miss while a live process holds the slot's lock: the fast path waits for that process's
+ * token, and hands over to the full path on anything else.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startEcrEmulator, type EcrEmulator } from '../support/ecr-emulator';
 import { cleanEnv, HELPER_BIN, makeTempHome, type Env } from '../support/helper-process';
 
@@ -22,6 +25,7 @@ const PROFILE_HOST = '210987654321.dkr.ecr.eu-west-1.amazonaws.com';
 const ALIAS = 'registry.fast-path.example';
 const FULL_PATH = join(__dirname, '..', 'support', 'full-path.js');
 const PROBE = join(__dirname, '..', 'support', 'module-probe.js');
+const RECORDER = join(__dirname, '..', 'support', 'require-recorder.js');
 
 type StdinKind = 'pipe' | 'file' | 'socket' | 'dev-null';
 
@@ -166,6 +170,192 @@ describe('the fast path and the full path answer alike', () => {
       const modules = JSON.parse(readFileSync(probe, 'utf8')) as string[];
       assert.ok(modules.some((path) => path.endsWith(join('dist', 'bin', 'docker-credential-ecr-login.js'))));
       assert.deepEqual(modules.filter((path) => /docker-credential-ecr-login-(full|commands)\.js|node_modules/.test(path)), []);
+    });
+  }
+});
+
+/**
+ * A `get` that misses while a live process holds its slot's lock waits for that process's token.
+ * The leader here is a process of the test's (FlightLocks from the build) whose acts the test
+ * chooses; the waiters are bin/ (fast path first) and the full path, started together, compared.
+ * A waiter is known to be waiting when it watches the lock: it holds an inotify descriptor.
+ */
+describe('a miss while a live process fetches the same token: the fast path waits, and answers as the full path', () => {
+  const SINGLE_FLIGHT = join(__dirname, '..', '..', 'src', 'cache', 'single-flight.js');
+  const LOGGER = join(__dirname, '..', '..', 'src', 'logging', 'logger.js');
+  const tokens = (): string => join(home, '.ecr', 'tokens');
+  let hosts = 0;
+
+  /** A registry of its own for each test, whose entry a first get made; the entry is taken away and kept. */
+  async function coldSlot(): Promise<{ host: string; id: string; entry: string }> {
+    const host = `${String(100000000000 + hosts++)}.dkr.ecr.eu-west-1.amazonaws.com`;
+    const before = new Set(readdirSync(tokens()));
+    assert.equal((await run(HELPER_BIN, ['get'], host, 'file', env)).code, 0);
+    const name = readdirSync(tokens()).find((file) => file.endsWith('.json') && !before.has(file));
+    assert.ok(name, 'the first get stored an entry');
+    const entry = readFileSync(join(tokens(), name), 'utf8');
+    rmSync(join(tokens(), name));
+    return { host, id: name.replace(/\.json$/, ''), entry };
+  }
+
+  /** A live process holding the slot's lock, until told to release it or killed. */
+  async function leader(id: string): Promise<{ release: () => Promise<void>; kill: () => Promise<void> }> {
+    const script = `
+      const { FlightLocks } = require(${JSON.stringify(SINGLE_FLIGHT)});
+      const { silentLogger } = require(${JSON.stringify(LOGGER)});
+      const attempt = new FlightLocks(${JSON.stringify(tokens())}, silentLogger).tryAcquire(${JSON.stringify(id)}, Date.now());
+      process.stdout.write(attempt.state + '\\n');
+      process.stdin.once('data', () => { attempt.release(); process.exit(0); });`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const state = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
+    assert.equal(state, 'acquired');
+    return {
+      release: async () => {
+        child.stdin.write('release\n');
+        await exited;
+      },
+      kill: async () => {
+        child.kill('SIGKILL');
+        await exited;
+      },
+    };
+  }
+
+  /** Resolves once process `pid` watches a file (holds an inotify descriptor). */
+  async function watching(pid: number | undefined): Promise<void> {
+    assert.ok(pid);
+    for (let look = 0; look < 1200; look += 1) {
+      let links: string[] = [];
+      try {
+        links = readdirSync(`/proc/${pid}/fd`).map((fd) => {
+          try {
+            return readlinkSync(`/proc/${pid}/fd/${fd}`);
+          } catch {
+            return '';
+          }
+        });
+      } catch {
+        // Not started yet, or already gone.
+      }
+      if (links.includes('anon_inode:inotify')) return;
+      await sleep(50);
+    }
+    assert.fail(`process ${pid} never began to wait`);
+  }
+
+  /** Starts `command get` with `input` on a regular file for stdin (so that its pid is the helper's own). */
+  function start(command: string, input: string, runEnv: Env): { pid: number | undefined; done: Promise<Ran> } {
+    const inputFile = join(home, `stdin-${process.hrtime.bigint()}`);
+    writeFileSync(inputFile, input);
+    const stdin = openSync(inputFile, 'r');
+    const [file, argv] = command === FULL_PATH ? [process.execPath, [FULL_PATH, 'get']] : [command, ['get']];
+    const child = spawn(file, argv, { env: runEnv, cwd: home, stdio: [stdin, 'pipe', 'pipe'] });
+    closeSync(stdin);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+    const done = new Promise<Ran>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => {
+        rmSync(inputFile, { force: true });
+        resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+      });
+    });
+    return { pid: child.pid, done };
+  }
+
+  /** The fast waiter's environment: the recorder writes down each module it loads, as it loads it. */
+  function probed(): { env: Env; modules: () => string[] } {
+    const record = join(home, `modules-${process.hrtime.bigint()}.txt`);
+    writeFileSync(record, '');
+    return { env: { ...env, NODE_OPTIONS: `--require ${RECORDER}`, ECR_LOGIN_TEST_REQUIRE_RECORD: record }, modules: () => readFileSync(record, 'utf8').split('\n').filter((line) => line !== '') };
+  }
+
+  const loadedFull = (modules: readonly string[]): boolean => modules.some((path) => /docker-credential-ecr-login-(full|commands)\.js/.test(path));
+
+  /**
+   * A fast waiter and a full one on the live leader's lock; `act` is what the leader does once
+   * both wait. While it waits, the fast waiter has loaded nothing of the full command line.
+   */
+  async function waitersOn(act: (slot: { id: string; entry: string }, holder: Awaited<ReturnType<typeof leader>>) => Promise<void>): Promise<{ fast: Ran; full: Ran; modules: string[]; calls: number }> {
+    const slot = await coldSlot();
+    const holder = await leader(slot.id);
+    try {
+      const callsBefore = emulator.calls.length;
+      const fastEnv = probed();
+      const fast = start(HELPER_BIN, slot.host, fastEnv.env);
+      const full = start(FULL_PATH, slot.host, env);
+      await Promise.all([watching(fast.pid), watching(full.pid)]);
+      assert.deepEqual(fastEnv.modules().filter((path) => /docker-credential-ecr-login-(full|commands)\.js|node_modules/.test(path)), [], 'loaded while it waits');
+      await act(slot, holder);
+      const [fastRan, fullRan] = await Promise.all([fast.done, full.done]);
+      return { fast: fastRan, full: fullRan, modules: fastEnv.modules(), calls: emulator.calls.length - callsBefore };
+    } finally {
+      await holder.kill();
+    }
+  }
+
+  it('the leader stores its token: both answer it, no call, and the fast waiter never loads the full command line', async () => {
+    const { fast, full, modules, calls } = await waitersOn(async ({ id, entry }, holder) => {
+      // As a leader does: the entry written whole (a temp file renamed), then the lock released.
+      const temp = join(tokens(), `.leader-${id}.tmp`);
+      writeFileSync(temp, entry, { mode: 0o600 });
+      renameSync(temp, join(tokens(), `${id}.json`));
+      await holder.release();
+    });
+    assert.deepEqual(fast, full);
+    assert.match(fast.stdout, /^\{"ServerURL":"1000000000\d\d[^"]*","Username":"AWS","Secret":"[^"]+"\}\n$/);
+    assert.equal(calls, 0);
+    assert.ok(modules.some((path) => path.endsWith(join('dist', 'bin', 'docker-credential-ecr-login.js'))));
+    assert.deepEqual(modules.filter((path) => /docker-credential-ecr-login-(full|commands)\.js|node_modules/.test(path)), []);
+  });
+
+  it('the leader fails: both answer its failure, no call; the fast waiter hands over to the full path', async () => {
+    const { fast, full, modules, calls } = await waitersOn(async ({ id }, holder) => {
+      const { FlightLocks } = require(SINGLE_FLIGHT) as typeof import('../../src/cache/single-flight');
+      const { silentLogger } = require(LOGGER) as typeof import('../../src/logging/logger');
+      new FlightLocks(tokens(), silentLogger).recordFailure(id, { at: Date.now(), message: 'AccessDeniedException: not authorized to pull' });
+      await holder.release();
+    });
+    assert.deepEqual(fast, full);
+    assert.match(fast.stdout, /^cannot get an ECR token for 1000000000\d\d\.dkr\.ecr\.eu-west-1\.amazonaws\.com: AccessDeniedException: not authorized to pull\n$/);
+    assert.equal(fast.code, 1);
+    assert.equal(calls, 0, 'the waiter that waited in the fast path answers the failure recorded since, and does not fetch');
+    assert.ok(loadedFull(modules));
+  });
+
+  it('the leader dies: one of the two takes over, both answer its token, one call', async () => {
+    const { fast, full, modules, calls } = await waitersOn((_slot, holder) => holder.kill());
+    assert.deepEqual(fast, full);
+    assert.match(fast.stdout, /"Username":"AWS","Secret":"[^"]+"/);
+    assert.equal(calls, 1);
+    assert.ok(loadedFull(modules));
+  });
+
+  for (const [label, make] of [
+    ['an empty directory', (path: string) => mkdirSync(path)],
+    ['a lock that does not parse', (path: string) => writeFileSync(path, '{"pid":', { mode: 0o600 })],
+  ] as const) {
+    it(`the lock name holds ${label}: the fast path declines at once, and both answer alike`, async () => {
+      const slot = await coldSlot();
+      const answers: Ran[] = [];
+      let modules: string[] = [];
+      for (const command of [FULL_PATH, HELPER_BIN]) {
+        rmSync(join(tokens(), `${slot.id}.json`), { force: true });
+        make(join(tokens(), `${slot.id}.lock`));
+        const callsBefore = emulator.calls.length;
+        const probe = probed();
+        answers.push(await start(command, slot.host, command === FULL_PATH ? env : probe.env).done);
+        assert.equal(emulator.calls.length - callsBefore, 1, 'cleared, and led');
+        assert.equal(existsSync(join(tokens(), `${slot.id}.lock`)), false);
+        if (command === HELPER_BIN) modules = probe.modules();
+      }
+      const [full, fast] = answers.map(masked);
+      assert.deepEqual(fast, full);
+      assert.equal(fast?.code, 0);
+      assert.ok(loadedFull(modules));
     });
   }
 });
