@@ -1,0 +1,56 @@
+/**
+ * The packages of the npm package (the AWS SDK, pino, commander), bundled into one minified file
+ * next to this one, docker-credential-ecr-login-dependencies.js, and compiled with V8's code
+ * cache (code-cache-script.ts) on the first call that needs one of them: a miss, a log, a flag.
+ *
+ * Why: from node_modules a miss resolved, read and compiled hundreds of files of the AWS SDK,
+ * most of its instructions (docs/performance.md). scripts/bundle.js rewrites each `require` of a
+ * package in the full command line and the operator commands into `bundledDependency(name)`, as
+ * the standalone executable's build does with its own table (src/standalone/embedded-dependencies.ts).
+ * The cache is made when the process exits after a run that compiled the file without one.
+ */
+import { join } from 'node:path';
+import { saveCodeCache } from './code-cache';
+import { runCachedBundle } from './code-cache-script';
+
+/** The SHA-256 of the dependencies bundle, written in by scripts/bundle.js. */
+declare const DEPENDENCIES_DIGEST: string | undefined;
+
+export const DEPENDENCIES_FILE = 'docker-credential-ecr-login-dependencies.js';
+
+/** Package name → its module, loaded on first use. */
+type DependencyTable = Readonly<Record<string, () => unknown>>;
+
+/**
+ * The full command line and the operator commands are bundles apart, each with its own copy of
+ * this module: the table is kept on the process, so that the packages load once.
+ */
+const LOADED = Symbol.for('docker-credential-ecr-login.dependencies');
+
+/** The module of a package the build put in the dependencies bundle. */
+export function bundledDependency(name: string): unknown {
+  const load = dependencyTable()[name];
+  // Only a build that missed a package can get here.
+  if (load === undefined) throw new Error(`this build was bundled without ${name}`);
+  return load();
+}
+
+function dependencyTable(): DependencyTable {
+  const holder = globalThis as { [LOADED]?: DependencyTable };
+  const loaded = holder[LOADED];
+  if (loaded !== undefined) return loaded;
+  const digest = typeof DEPENDENCIES_DIGEST === 'string' ? DEPENDENCIES_DIGEST : undefined;
+  const bundle = runCachedBundle<DependencyTable>(join(__dirname, DEPENDENCIES_FILE), 'dependencies', digest);
+  holder[LOADED] = bundle.exports;
+  const { remakeAt } = bundle;
+  if (remakeAt !== undefined) {
+    process.once('exit', () => {
+      try {
+        saveCodeCache(remakeAt.dirs, remakeAt.file, bundle.script.createCachedData());
+      } catch {
+        // The answer is written: a cache not made is a slower next miss.
+      }
+    });
+  }
+  return bundle.exports;
+}
