@@ -6,8 +6,10 @@
 // - docker-credential-ecr-login-fast.js: the fast path (src/cli/entry.ts, cache-hit.ts), which
 //   answers a cache hit, `list` and `version`, minified. Its SHA-256 is written into the loader,
 //   which names its code cache after it;
-// - docker-credential-ecr-login-full.js: the command line and every verb, loaded when the fast
-//   path declines (a miss, a host that is not ECR, an error, a flag);
+// - docker-credential-ecr-login-full-loader.js: what the fast path requires when it declines (a
+//   miss, an error, a flag): a few KB (src/cli/full-loader.ts) that compile the next one with
+//   V8's code cache (src/cli/code-cache-load.ts), named after its SHA-256, written in;
+// - docker-credential-ecr-login-full.js: the command line and every verb;
 // - docker-credential-ecr-login-commands.js: the operator commands (configure, doctor,
 //   get-login-password, cache), loaded only when one of them runs;
 // - docker-credential-ecr-login-dependencies.js: the packages the last two use (the AWS SDK,
@@ -26,6 +28,7 @@ const root = join(__dirname, '..');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const FULL_FILE = 'docker-credential-ecr-login-full.js';
 const FAST_FILE = 'docker-credential-ecr-login-fast.js';
+const FULL_LOADER_FILE = 'docker-credential-ecr-login-full-loader.js';
 const COMMANDS_FILE = 'docker-credential-ecr-login-commands.js';
 const DEPENDENCIES_FILE = 'docker-credential-ecr-login-dependencies.js';
 
@@ -159,13 +162,22 @@ async function buildHelperAndDependencies(bin) {
 
 if (require.main === module) {
   const bin = join(root, 'dist', 'bin');
-  // Plugins need esbuild's asynchronous API.
+  // Each bundle after the one it names the code cache of by its digest. Plugins need esbuild's asynchronous API.
   Promise.all([
+    buildHelperAndDependencies(bin).then(() =>
+      build({
+        ...commonOptions('node20'),
+        ...MINIFY,
+        entryPoints: [join(root, 'src', 'cli', 'full-loader.ts')],
+        outfile: join(bin, FULL_LOADER_FILE),
+        define: { ...commonOptions('node20').define, FULL_DIGEST: JSON.stringify(sha256File(join(bin, FULL_FILE))) },
+      }),
+    ),
     build({
       ...fastPathBundleOptions('node20'),
       outfile: join(bin, FAST_FILE),
       external: EXTERNAL_PACKAGES,
-      plugins: [apart('./main', join(root, 'src', 'cli', 'entry.ts'), FULL_FILE)],
+      plugins: [apart('./main', join(root, 'src', 'cli', 'entry.ts'), FULL_LOADER_FILE)],
     }).then(() =>
       build({
         ...commonOptions('node20'),
@@ -175,7 +187,6 @@ if (require.main === module) {
         define: { ...commonOptions('node20').define, FAST_PATH_DIGEST: JSON.stringify(sha256File(join(bin, FAST_FILE))) },
       }),
     ),
-    buildHelperAndDependencies(bin),
   ]).catch(() => {
     process.exitCode = 1;
   });

@@ -1,17 +1,14 @@
 /**
  * The packages of the npm package (the AWS SDK, pino, commander), bundled into one minified file
  * next to this one, docker-credential-ecr-login-dependencies.js, and compiled with V8's code
- * cache (code-cache-script.ts) on the first call that needs one of them: a miss, a log, a flag.
+ * cache (code-cache-load.ts) on the first call that needs one of them: a miss, a log, a flag.
  *
- * Why: from node_modules a miss resolved, read and compiled hundreds of files of the AWS SDK,
- * most of its instructions (docs/performance.md). scripts/bundle.js rewrites each `require` of a
+ * Why: from node_modules a miss resolved, read and compiled 52 files of 20 packages, most of its
+ * time (docs/performance.md). scripts/bundle.js rewrites each `require` of a
  * package in the full command line and the operator commands into `bundledDependency(name)`, as
  * the standalone executable's build does with its own table (src/standalone/embedded-dependencies.ts).
- * The cache is made when the process exits after a run that compiled the file without one.
  */
-import { join } from 'node:path';
-import { saveCodeCache } from './code-cache';
-import { runCachedBundle } from './code-cache-script';
+import { loadCachedBundle } from './code-cache-load';
 
 /** The SHA-256 of the dependencies bundle, written in by scripts/bundle.js. */
 declare const DEPENDENCIES_DIGEST: string | undefined;
@@ -39,18 +36,7 @@ function dependencyTable(): DependencyTable {
   const holder = globalThis as { [LOADED]?: DependencyTable };
   const loaded = holder[LOADED];
   if (loaded !== undefined) return loaded;
-  const digest = typeof DEPENDENCIES_DIGEST === 'string' ? DEPENDENCIES_DIGEST : undefined;
-  const bundle = runCachedBundle<DependencyTable>(join(__dirname, DEPENDENCIES_FILE), 'dependencies', digest);
-  holder[LOADED] = bundle.exports;
-  const { remakeAt } = bundle;
-  if (remakeAt !== undefined) {
-    process.once('exit', () => {
-      try {
-        saveCodeCache(remakeAt.dirs, remakeAt.file, bundle.script.createCachedData());
-      } catch {
-        // The answer is written: a cache not made is a slower next miss.
-      }
-    });
-  }
-  return bundle.exports;
+  const table = loadCachedBundle<DependencyTable>(DEPENDENCIES_FILE, 'dependencies', typeof DEPENDENCIES_DIGEST === 'string' ? DEPENDENCIES_DIGEST : undefined);
+  holder[LOADED] = table;
+  return table;
 }

@@ -1,8 +1,9 @@
 /**
- * V8's code cache of the npm package's dependencies bundle (src/cli/bundled-dependencies.ts): in
- * `<cache dir>/fast-path-cache/dependencies.<node>.<arch>.<digest>.cache`, private, made by the
- * first miss (even with the token cache off), read and left alone by the next one, remade when
- * V8 refuses it; never made by a cache hit or `list`, which load no package.
+ * V8's code caches of what a miss loads (src/cli/code-cache-load.ts): the full command line
+ * (full-loader.ts) and the npm package's dependencies (bundled-dependencies.ts), each in
+ * `<cache dir>/fast-path-cache/<bundle>.<node>.<arch>.<digest>.cache`, private, made by the first
+ * miss (even with the token cache off), read and left alone by the next one, remade when V8
+ * refuses it. `list` makes neither, and a cache hit loads no package.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -33,8 +34,10 @@ function freshEnv(extra: Env = {}): Env {
 }
 
 const codeCacheDir = (env: Env): string => join(env.HOME ?? '', '.ecr', 'fast-path-cache');
-const dependenciesCaches = (env: Env): string[] =>
-  existsSync(codeCacheDir(env)) ? readdirSync(codeCacheDir(env)).filter((name) => name.startsWith('dependencies.')) : [];
+const BUNDLES = ['dependencies', 'full'];
+/** The caches of the bundles a miss loads, by name. */
+const missCaches = (env: Env): string[] =>
+  existsSync(codeCacheDir(env)) ? readdirSync(codeCacheDir(env)).filter((name) => BUNDLES.some((bundle) => name.startsWith(`${bundle}.`))).sort() : [];
 
 /** A `get`'s answer, but for the token, which the emulator mints anew for each call. */
 async function get(env: Env): Promise<Record<string, string>> {
@@ -46,43 +49,53 @@ async function get(env: Env): Promise<Record<string, string>> {
   return answer;
 }
 
-describe('the code cache of the dependencies bundle', () => {
-  it('is made, private, by the first miss even with the token cache off, and read as it is by the next', async () => {
+describe('the code caches of a miss', () => {
+  it('are made, private, by the first miss even with the token cache off, and read as they are by the next', async () => {
     const env = freshEnv({ AWS_ECR_DISABLE_CACHE: '1' });
     const listed = await runHelper(['list'], { env });
     assert.equal(listed.code, 0);
-    assert.deepEqual(dependenciesCaches(env), [], 'list makes none');
+    assert.deepEqual(missCaches(env), [], 'list makes none');
     const first = await get(env);
-    const [name, ...others] = dependenciesCaches(env);
-    assert.deepEqual(others, []);
-    assert.match(name ?? '', new RegExp(`^dependencies\\.${process.version.replace(/\./g, '\\.')}\\.${process.arch}\\.[0-9a-f]{16}\\.cache$`));
-    const file = join(codeCacheDir(env), name ?? '');
-    const made = statSync(file);
-    assert.equal(made.mode & 0o777, 0o600);
+    const names = missCaches(env);
+    const version = process.version.replace(/\./g, '\\.');
+    assert.deepEqual(
+      names.map((name) => name.replace(new RegExp(`^(\\w+)\\.${version}\\.${process.arch}\\.[0-9a-f]{16}\\.cache$`), '$1')),
+      BUNDLES,
+    );
+    const made = names.map((name) => statSync(join(codeCacheDir(env), name)));
+    for (const stat of made) {
+      assert.equal(stat.mode & 0o777, 0o600);
+      assert.ok(stat.size > 10_000, `a cache of ${stat.size} bytes`);
+    }
     assert.equal(statSync(codeCacheDir(env)).mode & 0o777, 0o700);
-    assert.ok(made.size > 100_000, `a cache of ${made.size} bytes`);
     const second = await get(env);
     assert.deepEqual(second, first, 'the same answer from the cached code');
-    const kept = statSync(file);
-    assert.deepEqual([kept.ino, kept.mtimeMs], [made.ino, made.mtimeMs], 'the second miss read the cache and left it alone');
+    const kept = names.map((name) => statSync(join(codeCacheDir(env), name)));
+    assert.deepEqual(
+      kept.map((stat) => [stat.ino, stat.mtimeMs]),
+      made.map((stat) => [stat.ino, stat.mtimeMs]),
+      'the second miss read the caches and left them alone',
+    );
   });
 
   it('one V8 refuses is remade, the answer the same', async () => {
     const env = freshEnv({ AWS_ECR_DISABLE_CACHE: '1' });
     const first = await get(env);
-    const [name] = dependenciesCaches(env);
-    const file = join(codeCacheDir(env), name ?? '');
-    writeFileSync(file, 'not a code cache');
+    const names = missCaches(env);
+    for (const name of names) writeFileSync(join(codeCacheDir(env), name), 'not a code cache');
     assert.deepEqual(await get(env), first);
-    assert.notEqual(readFileSync(file, 'utf8'), 'not a code cache');
-    assert.deepEqual(dependenciesCaches(env), [name]);
+    for (const name of names) assert.notEqual(readFileSync(join(codeCacheDir(env), name), 'utf8'), 'not a code cache', name);
+    assert.deepEqual(missCaches(env), names);
   });
 
-  it('is never made by a cache hit', async () => {
+  it('a cache hit loads no package: it never makes the dependencies cache', async () => {
     const env = freshEnv();
     await get(env);
     rmSync(codeCacheDir(env), { recursive: true, force: true });
     await get(env);
-    assert.deepEqual(dependenciesCaches(env), []);
+    assert.deepEqual(
+      missCaches(env).filter((name) => name.startsWith('dependencies.')),
+      [],
+    );
   });
 });
