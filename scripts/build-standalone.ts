@@ -36,6 +36,8 @@ interface Bundling {
   dependenciesBundleOptions(target: string, names: ReadonlySet<string>): BuildOptions;
   packagesThrough(loader: string, load: string, names: Set<string>): Plugin;
   requireBuiltinImports(file: string): void;
+  readonly NOTICE_RULE: string;
+  packageNotices(metafiles: readonly Metafile[]): string[];
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const bundling = require(join(REPO_ROOT, 'scripts', 'bundle.js')) as Bundling;
@@ -209,27 +211,13 @@ function smokeTest(arch: Arch, executable: string, runner: readonly string[]): v
   }
 }
 
-/** Node's license, then each embedded npm package's, packages with the same text grouped. */
+/** Node's license, then each embedded npm package's (scripts/bundle.js). */
 function writeNotices(metafiles: readonly Metafile[], nodeLicense: string): void {
-  const packages = new Map<string, { name: string; version: string; license: string; text: string }>();
-  for (const input of metafiles.flatMap((metafile) => Object.keys(metafile.inputs))) {
-    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
-    if (match?.[1] === undefined || packages.has(match[1])) continue;
-    const dir = join(REPO_ROOT, match[1]);
-    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; version: string; license?: string };
-    const licenseFile = readdirSync(dir).find((name) => /^(licen[cs]e|copying)/i.test(name));
-    const text = licenseFile === undefined ? `(the package ships no license file; its package.json says ${manifest.license ?? 'nothing'})` : readFileSync(join(dir, licenseFile), 'utf8').trim();
-    packages.set(match[1], { name: manifest.name, version: manifest.version, license: manifest.license ?? 'see below', text });
-  }
-  const byText = new Map<string, string[]>();
-  for (const pkg of [...packages.values()].sort((a, b) => a.name.localeCompare(b.name))) {
-    byText.set(pkg.text, [...(byText.get(pkg.text) ?? []), `${pkg.name} ${pkg.version} (${pkg.license})`]);
-  }
-  const rule = '='.repeat(78);
+  const rule = bundling.NOTICE_RULE;
   const sections = [
     `${COMMAND} ${bundling.version}, standalone executable: third-party software it embeds`,
     `${rule}\nNode.js ${EMBEDDED_NODE.version} (the runtime)\n${rule}\n${nodeLicense.trim()}`,
-    ...[...byText.entries()].map(([text, names]) => `${rule}\n${names.join('\n')}\n${rule}\n${text}`),
+    ...bundling.packageNotices(metafiles),
   ];
   writeFileSync(NOTICES_PATH, `${sections.join('\n\n')}\n`);
 }

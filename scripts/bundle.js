@@ -15,13 +15,13 @@
 // - docker-credential-ecr-login-dependencies.js: the packages the last two use (the AWS SDK,
 //   pino, commander), minified, compiled with V8's code cache (src/cli/bundled-dependencies.ts)
 //   on the first call that needs one of them. Its SHA-256 is written into the two, which name
-//   its code cache after it.
+//   its code cache after it. THIRD-PARTY-NOTICES next to it holds the licenses of what it bundles.
 // One file compiles faster than twenty-odd modules, and one with a code cache is not compiled.
 // Plain JavaScript, so that `npm install` (prepare) can run it before anything is compiled.
 // The standalone executable (scripts/build-standalone.ts) builds its bundles from the same options.
 const { build } = require('esbuild');
 const { createHash } = require('node:crypto');
-const { readFileSync, writeFileSync } = require('node:fs');
+const { readdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
@@ -129,6 +129,30 @@ function requireBuiltinImports(file) {
   writeFileSync(file, text);
 }
 
+const NOTICE_RULE = '='.repeat(78);
+
+/**
+ * The license of each npm package esbuild put in a bundle (from its metafiles), packages with the
+ * same text grouped: one section each, for a THIRD-PARTY-NOTICES file.
+ */
+function packageNotices(metafiles) {
+  const packages = new Map();
+  for (const input of metafiles.flatMap((metafile) => Object.keys(metafile.inputs))) {
+    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (match?.[1] === undefined || packages.has(match[1])) continue;
+    const dir = join(root, match[1]);
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const licenseFile = readdirSync(dir).find((name) => /^(licen[cs]e|copying)/i.test(name));
+    const text = licenseFile === undefined ? `(the package ships no license file; its package.json says ${manifest.license ?? 'nothing'})` : readFileSync(join(dir, licenseFile), 'utf8').trim();
+    packages.set(match[1], { name: manifest.name, version: manifest.version, license: manifest.license ?? 'see below', text });
+  }
+  const byText = new Map();
+  for (const pkg of [...packages.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    byText.set(pkg.text, [...(byText.get(pkg.text) ?? []), `${pkg.name} ${pkg.version} (${pkg.license})`]);
+  }
+  return [...byText.entries()].map(([text, names]) => `${NOTICE_RULE}\n${names.join('\n')}\n${NOTICE_RULE}\n${text}`);
+}
+
 const sha256File = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /** The full command line and the operator commands, their packages in the dependencies bundle. */
@@ -155,8 +179,10 @@ async function buildHelperAndDependencies(bin) {
   // First which packages they use, then the bundle of those, then the two with its digest.
   await Promise.all(bundles(commonOptions('node20').define, false));
   const dependencies = join(bin, DEPENDENCIES_FILE);
-  await build({ ...dependenciesBundleOptions('node20', names), outfile: dependencies });
+  const { metafile } = await build({ ...dependenciesBundleOptions('node20', names), outfile: dependencies, metafile: true });
   requireBuiltinImports(dependencies);
+  const header = `docker-credential-ecr-login ${version}, npm package: third-party software bundled in ${DEPENDENCIES_FILE}`;
+  writeFileSync(join(bin, 'THIRD-PARTY-NOTICES'), `${[header, ...packageNotices([metafile])].join('\n\n')}\n`);
   await Promise.all(bundles({ ...commonOptions('node20').define, DEPENDENCIES_DIGEST: JSON.stringify(sha256File(dependencies)) }, true));
 }
 
@@ -195,9 +221,11 @@ if (require.main === module) {
 module.exports = {
   EXTERNAL_PACKAGES,
   MINIFY,
+  NOTICE_RULE,
   dependenciesBundleOptions,
   fastPathBundleOptions,
   helperBundleOptions,
+  packageNotices,
   packagesThrough,
   requireBuiltinImports,
   version,
