@@ -13,7 +13,7 @@ import { loadCachedBundle } from './code-cache-load';
 /** The SHA-256 of the dependencies bundle, written in by scripts/bundle.js. */
 declare const DEPENDENCIES_DIGEST: string | undefined;
 
-export const DEPENDENCIES_FILE = 'docker-credential-ecr-login-dependencies.js';
+const DEPENDENCIES_FILE = 'docker-credential-ecr-login-dependencies.js';
 
 /** Package name → its module, loaded on first use. */
 type DependencyTable = Readonly<Record<string, () => unknown>>;
