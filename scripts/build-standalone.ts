@@ -29,11 +29,15 @@ const NODE_CACHE_DIR = join(REPO_ROOT, '.cache', 'node');
 const WORK_DIR = join(STANDALONE_DIR, 'build');
 
 interface Bundling {
-  readonly EXTERNAL_PACKAGES: readonly string[];
   readonly MINIFY: BuildOptions;
   readonly version: string;
   fastPathBundleOptions(target: string): BuildOptions;
   helperBundleOptions(target: string): BuildOptions;
+  dependenciesBundleOptions(target: string, names: ReadonlySet<string>): BuildOptions;
+  packagesThrough(loader: string, load: string, names: Set<string>): Plugin;
+  requireBuiltinImports(file: string): void;
+  readonly NOTICE_RULE: string;
+  packageNotices(metafiles: readonly Metafile[]): string[];
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const bundling = require(join(REPO_ROOT, 'scripts', 'bundle.js')) as Bundling;
@@ -110,40 +114,6 @@ function stripTool(arch: Arch): string {
   return tool;
 }
 
-/** `@aws-sdk/*` → /^@aws-sdk\//; `pino` → /^pino(\/|$)/. */
-function packagePattern(patterns: readonly string[]): RegExp {
-  const alternatives = patterns.map((pattern) =>
-    pattern.endsWith('/*') ? `${escapeRegExp(pattern.slice(0, -1))}` : `${escapeRegExp(pattern)}(?:/|$)`,
-  );
-  return new RegExp(`^(?:${alternatives.join('|')})`);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
-/**
- * In the main bundle, each package the npm bundle leaves to node_modules becomes a call to
- * `embeddedDependency`; the names are collected for the dependencies bundle.
- */
-function embeddedPackages(names: Set<string>): Plugin {
-  const loader = join(REPO_ROOT, 'src', 'standalone', 'embedded-dependencies.ts');
-  return {
-    name: 'embedded-packages',
-    setup(builder) {
-      builder.onResolve({ filter: packagePattern(bundling.EXTERNAL_PACKAGES) }, (args) => {
-        names.add(args.path);
-        return { path: args.path, namespace: 'embedded-package' };
-      });
-      builder.onLoad({ filter: /.*/, namespace: 'embedded-package' }, (args) => ({
-        contents: `module.exports = require(${JSON.stringify(loader)}).embeddedDependency(${JSON.stringify(args.path)});`,
-        resolveDir: REPO_ROOT,
-        loader: 'js',
-      }));
-    },
-  };
-}
-
 interface Bundles {
   readonly main: string;
   /** Asset name → its script. */
@@ -169,27 +139,13 @@ async function makeBundles(nodeMajor: string): Promise<Bundles> {
     ...bundling.helperBundleOptions(target),
     ...minify,
     outfile: helper,
-    plugins: [embeddedPackages(packages)],
+    // Each package the npm bundle takes from its dependencies bundle becomes a call to `embeddedDependency`.
+    plugins: [bundling.packagesThrough(join(REPO_ROOT, 'src', 'standalone', 'embedded-dependencies.ts'), 'embeddedDependency', packages)],
     metafile: true,
   });
   const dependencies = join(WORK_DIR, DEPENDENCIES_ASSET);
-  const table = [...packages].sort().map((name) => `  ${JSON.stringify(name)}: () => require(${JSON.stringify(name)}),`);
-  const result = await build({
-    stdin: { contents: `module.exports = {\n${table.join('\n')}\n};\n`, resolveDir: REPO_ROOT, loader: 'js', sourcefile: 'dependencies-table.js' },
-    outfile: dependencies,
-    bundle: true,
-    platform: 'node',
-    target,
-    format: 'cjs',
-    ...minify,
-    legalComments: 'none',
-    metafile: true,
-    logLevel: 'warning',
-  });
-  // A few SDK modules `import()` a built-in; in a script compiled with node:vm that needs a
-  // loader the SEA does not give, and `require` gives the same module.
-  const text = readFileSync(dependencies, 'utf8').replace(/\bimport\((["'])(node:[\w/]+)\1\)/g, 'Promise.resolve().then(() => require("$2"))');
-  writeFileSync(dependencies, text);
+  const result = await build({ ...bundling.dependenciesBundleOptions(target, packages), outfile: dependencies, metafile: true });
+  bundling.requireBuiltinImports(dependencies);
   for (const [name, file] of [['main', main], [HELPER_ASSET, helper], [DEPENDENCIES_ASSET, dependencies]] as const) {
     const left = /\bimport\s*\(\s*[^)]/.exec(readFileSync(file, 'utf8'));
     if (left !== null) throw new Error(`${name} still has a dynamic import(), which a SEA cannot run: …${left.input.slice(left.index, left.index + 80)}…`);
@@ -255,27 +211,13 @@ function smokeTest(arch: Arch, executable: string, runner: readonly string[]): v
   }
 }
 
-/** Node's license, then each embedded npm package's, packages with the same text grouped. */
+/** Node's license, then each embedded npm package's (scripts/bundle.js). */
 function writeNotices(metafiles: readonly Metafile[], nodeLicense: string): void {
-  const packages = new Map<string, { name: string; version: string; license: string; text: string }>();
-  for (const input of metafiles.flatMap((metafile) => Object.keys(metafile.inputs))) {
-    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
-    if (match?.[1] === undefined || packages.has(match[1])) continue;
-    const dir = join(REPO_ROOT, match[1]);
-    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; version: string; license?: string };
-    const licenseFile = readdirSync(dir).find((name) => /^(licen[cs]e|copying)/i.test(name));
-    const text = licenseFile === undefined ? `(the package ships no license file; its package.json says ${manifest.license ?? 'nothing'})` : readFileSync(join(dir, licenseFile), 'utf8').trim();
-    packages.set(match[1], { name: manifest.name, version: manifest.version, license: manifest.license ?? 'see below', text });
-  }
-  const byText = new Map<string, string[]>();
-  for (const pkg of [...packages.values()].sort((a, b) => a.name.localeCompare(b.name))) {
-    byText.set(pkg.text, [...(byText.get(pkg.text) ?? []), `${pkg.name} ${pkg.version} (${pkg.license})`]);
-  }
-  const rule = '='.repeat(78);
+  const rule = bundling.NOTICE_RULE;
   const sections = [
     `${COMMAND} ${bundling.version}, standalone executable: third-party software it embeds`,
     `${rule}\nNode.js ${EMBEDDED_NODE.version} (the runtime)\n${rule}\n${nodeLicense.trim()}`,
-    ...[...byText.entries()].map(([text, names]) => `${rule}\n${names.join('\n')}\n${rule}\n${text}`),
+    ...bundling.packageNotices(metafiles),
   ];
   writeFileSync(NOTICES_PATH, `${sections.join('\n\n')}\n`);
 }

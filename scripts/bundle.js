@@ -6,26 +6,33 @@
 // - docker-credential-ecr-login-fast.js: the fast path (src/cli/entry.ts, cache-hit.ts), which
 //   answers a cache hit, `list` and `version`, minified. Its SHA-256 is written into the loader,
 //   which names its code cache after it;
-// - docker-credential-ecr-login-full.js: the command line and every verb, loaded when the fast
-//   path declines (a miss, a host that is not ECR, an error, a flag);
+// - docker-credential-ecr-login-full-loader.js: what the fast path requires when it declines (a
+//   miss, an error, a flag): a few KB (src/cli/full-loader.ts) that compile the next one with
+//   V8's code cache (src/cli/code-cache-load.ts), named after its SHA-256, written in;
+// - docker-credential-ecr-login-full.js: the command line and every verb;
 // - docker-credential-ecr-login-commands.js: the operator commands (configure, doctor,
-//   get-login-password, cache), loaded only when one of them runs.
-// The AWS SDK, pino and commander stay outside, loaded from node_modules only when a call needs
-// them. One file compiles faster than twenty-odd modules.
+//   get-login-password, cache), loaded only when one of them runs;
+// - docker-credential-ecr-login-dependencies.js: the packages the last two use (the AWS SDK,
+//   pino, commander), minified, compiled with V8's code cache (src/cli/bundled-dependencies.ts)
+//   on the first call that needs one of them. Its SHA-256 is written into the two, which name
+//   its code cache after it. THIRD-PARTY-NOTICES next to it holds the licenses of what it bundles.
+// One file compiles faster than twenty-odd modules, and one with a code cache is not compiled.
 // Plain JavaScript, so that `npm install` (prepare) can run it before anything is compiled.
 // The standalone executable (scripts/build-standalone.ts) builds its bundles from the same options.
 const { build } = require('esbuild');
 const { createHash } = require('node:crypto');
-const { readFileSync } = require('node:fs');
+const { readdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const FULL_FILE = 'docker-credential-ecr-login-full.js';
 const FAST_FILE = 'docker-credential-ecr-login-fast.js';
+const FULL_LOADER_FILE = 'docker-credential-ecr-login-full-loader.js';
 const COMMANDS_FILE = 'docker-credential-ecr-login-commands.js';
+const DEPENDENCIES_FILE = 'docker-credential-ecr-login-dependencies.js';
 
-/** Packages left out of the helper's bundle: loaded only when a call needs them. */
+/** Packages left out of the helper's bundle, for a bundle of their own: loaded only when a call needs them. */
 const EXTERNAL_PACKAGES = ['@aws-sdk/*', '@smithy/*', 'pino', 'commander'];
 
 /** Options every bundle of the helper's own code shares, for a Node target: its version written in (src/verbs/version.ts). */
@@ -61,46 +68,165 @@ function apart(specifier, importer, file) {
   return {
     name: `${file}-apart`,
     setup(esbuild) {
-      const filter = new RegExp(`^${specifier.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
+      const filter = new RegExp(`^${escapeRegExp(specifier)}$`);
       esbuild.onResolve({ filter }, (args) => (args.importer === importer ? { path: `./${file}`, external: true } : undefined));
     },
   };
 }
 
+/** `@aws-sdk/*` → /^@aws-sdk\//; `pino` → /^pino(\/|$)/. */
+function packagePattern(patterns) {
+  const alternatives = patterns.map((pattern) => (pattern.endsWith('/*') ? escapeRegExp(pattern.slice(0, -1)) : `${escapeRegExp(pattern)}(?:/|$)`));
+  return new RegExp(`^(?:${alternatives.join('|')})`);
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/**
+ * Each require of a package of EXTERNAL_PACKAGES becomes `require(<loader>).<load>('<package>')`:
+ * the package comes from the dependencies bundle. The names are collected into `names`, for it.
+ */
+function packagesThrough(loader, load, names) {
+  return {
+    name: 'packages-through-loader',
+    setup(esbuild) {
+      esbuild.onResolve({ filter: packagePattern(EXTERNAL_PACKAGES) }, (args) => {
+        names.add(args.path);
+        return { path: args.path, namespace: 'bundled-package' };
+      });
+      esbuild.onLoad({ filter: /.*/, namespace: 'bundled-package' }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(loader)}).${load}(${JSON.stringify(args.path)});`,
+        resolveDir: root,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/** The dependencies bundle: a table of package name → its module, each loaded on first use. */
+function dependenciesBundleOptions(target, names) {
+  const table = [...names].sort().map((name) => `  ${JSON.stringify(name)}: () => require(${JSON.stringify(name)}),`);
+  return {
+    stdin: { contents: `module.exports = {\n${table.join('\n')}\n};\n`, resolveDir: root, loader: 'js', sourcefile: 'dependencies-table.js' },
+    bundle: true,
+    platform: 'node',
+    target,
+    format: 'cjs',
+    ...MINIFY,
+    legalComments: 'none',
+    logLevel: 'warning',
+  };
+}
+
+/**
+ * A few SDK modules `import()` a built-in; in a script compiled with node:vm that needs a loader
+ * neither the SEA nor src/cli/code-cache-script.ts gives, and `require` gives the same module.
+ */
+function requireBuiltinImports(file) {
+  const text = readFileSync(file, 'utf8').replace(/\bimport\((["'])(node:[\w/]+)\1\)/g, 'Promise.resolve().then(() => require("$2"))');
+  writeFileSync(file, text);
+}
+
+const NOTICE_RULE = '='.repeat(78);
+
+/**
+ * The license of each npm package esbuild put in a bundle (from its metafiles), packages with the
+ * same text grouped: one section each, for a THIRD-PARTY-NOTICES file.
+ */
+function packageNotices(metafiles) {
+  const packages = new Map();
+  for (const input of metafiles.flatMap((metafile) => Object.keys(metafile.inputs))) {
+    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (match?.[1] === undefined || packages.has(match[1])) continue;
+    const dir = join(root, match[1]);
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const licenseFile = readdirSync(dir).find((name) => /^(licen[cs]e|copying)/i.test(name));
+    const text = licenseFile === undefined ? `(the package ships no license file; its package.json says ${manifest.license ?? 'nothing'})` : readFileSync(join(dir, licenseFile), 'utf8').trim();
+    packages.set(match[1], { name: manifest.name, version: manifest.version, license: manifest.license ?? 'see below', text });
+  }
+  const byText = new Map();
+  for (const pkg of [...packages.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    byText.set(pkg.text, [...(byText.get(pkg.text) ?? []), `${pkg.name} ${pkg.version} (${pkg.license})`]);
+  }
+  return [...byText.entries()].map(([text, names]) => `${NOTICE_RULE}\n${names.join('\n')}\n${NOTICE_RULE}\n${text}`);
+}
+
+const sha256File = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+/** The full command line and the operator commands, their packages in the dependencies bundle. */
+async function buildHelperAndDependencies(bin) {
+  const names = new Set();
+  const loader = join(root, 'src', 'cli', 'bundled-dependencies.ts');
+  const bundles = (define, write) => [
+    build({
+      ...helperBundleOptions('node20'),
+      define,
+      write,
+      outfile: join(bin, FULL_FILE),
+      plugins: [apart('../commands', join(root, 'src', 'cli', 'commands.ts'), COMMANDS_FILE), packagesThrough(loader, 'bundledDependency', names)],
+    }),
+    build({
+      ...commonOptions('node20'),
+      define,
+      write,
+      entryPoints: [join(root, 'src', 'commands', 'index.ts')],
+      outfile: join(bin, COMMANDS_FILE),
+      plugins: [packagesThrough(loader, 'bundledDependency', names)],
+    }),
+  ];
+  // First which packages they use, then the bundle of those, then the two with its digest.
+  await Promise.all(bundles(commonOptions('node20').define, false));
+  const dependencies = join(bin, DEPENDENCIES_FILE);
+  const { metafile } = await build({ ...dependenciesBundleOptions('node20', names), outfile: dependencies, metafile: true });
+  requireBuiltinImports(dependencies);
+  const header = `docker-credential-ecr-login ${version}, npm package: third-party software bundled in ${DEPENDENCIES_FILE}`;
+  writeFileSync(join(bin, 'THIRD-PARTY-NOTICES'), `${[header, ...packageNotices([metafile])].join('\n\n')}\n`);
+  await Promise.all(bundles({ ...commonOptions('node20').define, DEPENDENCIES_DIGEST: JSON.stringify(sha256File(dependencies)) }, true));
+}
+
 if (require.main === module) {
   const bin = join(root, 'dist', 'bin');
-  // Plugins need esbuild's asynchronous API.
+  // Each bundle after the one it names the code cache of by its digest. Plugins need esbuild's asynchronous API.
   Promise.all([
+    buildHelperAndDependencies(bin).then(() =>
+      build({
+        ...commonOptions('node20'),
+        ...MINIFY,
+        entryPoints: [join(root, 'src', 'cli', 'full-loader.ts')],
+        outfile: join(bin, FULL_LOADER_FILE),
+        define: { ...commonOptions('node20').define, FULL_DIGEST: JSON.stringify(sha256File(join(bin, FULL_FILE))) },
+      }),
+    ),
     build({
       ...fastPathBundleOptions('node20'),
       outfile: join(bin, FAST_FILE),
       external: EXTERNAL_PACKAGES,
-      plugins: [apart('./main', join(root, 'src', 'cli', 'entry.ts'), FULL_FILE)],
-    }).then(() => {
-      const digest = createHash('sha256').update(readFileSync(join(bin, FAST_FILE))).digest('hex');
-      return build({
+      plugins: [apart('./main', join(root, 'src', 'cli', 'entry.ts'), FULL_LOADER_FILE)],
+    }).then(() =>
+      build({
         ...commonOptions('node20'),
         ...MINIFY,
         entryPoints: [join(root, 'src', 'cli', 'loader.ts')],
         outfile: join(bin, 'docker-credential-ecr-login.js'),
-        define: { ...commonOptions('node20').define, FAST_PATH_DIGEST: JSON.stringify(digest) },
-      });
-    }),
-    build({
-      ...helperBundleOptions('node20'),
-      outfile: join(bin, FULL_FILE),
-      external: EXTERNAL_PACKAGES,
-      plugins: [apart('../commands', join(root, 'src', 'cli', 'commands.ts'), COMMANDS_FILE)],
-    }),
-    build({
-      ...commonOptions('node20'),
-      entryPoints: [join(root, 'src', 'commands', 'index.ts')],
-      outfile: join(bin, COMMANDS_FILE),
-      external: EXTERNAL_PACKAGES,
-    }),
+        define: { ...commonOptions('node20').define, FAST_PATH_DIGEST: JSON.stringify(sha256File(join(bin, FAST_FILE))) },
+      }),
+    ),
   ]).catch(() => {
     process.exitCode = 1;
   });
 }
 
-module.exports = { EXTERNAL_PACKAGES, MINIFY, fastPathBundleOptions, helperBundleOptions, version };
+module.exports = {
+  EXTERNAL_PACKAGES,
+  MINIFY,
+  NOTICE_RULE,
+  dependenciesBundleOptions,
+  fastPathBundleOptions,
+  helperBundleOptions,
+  packageNotices,
+  packagesThrough,
+  requireBuiltinImports,
+  version,
+};

@@ -1,9 +1,15 @@
 /**
- * The name of the fast path's code cache (loader.ts): one per Node version, architecture and
- * build of the fast path, so that neither another Node nor another build ever takes it.
+ * The names of the code caches of our bundles (code-cache-script.ts): one per bundle, Node
+ * version, architecture and build of the bundle, so that neither another Node nor another build
+ * ever takes one.
  */
-export const CODE_CACHE_PREFIX = 'fast-path.';
 
-export function codeCacheFileName(digest: string): string {
-  return `${CODE_CACHE_PREFIX}${process.version}.${process.arch}.${digest.slice(0, 16)}.cache`;
+/** `bundle`: which bundle (`fast-path`, `dependencies`); `digest`: the SHA-256 of its build. */
+export function codeCacheFileName(bundle: string, digest: string): string {
+  return `${bundle}.${process.version}.${process.arch}.${digest.slice(0, 16)}.cache`;
+}
+
+/** What the names of every build's cache of the same bundle for the same Node begin with. */
+export function sameBundleAndNode(fileName: string): string {
+  return fileName.replace(/[0-9a-f]{16}\.cache$/, '');
 }

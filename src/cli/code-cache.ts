@@ -1,15 +1,15 @@
 /**
- * Writes the fast path's code cache (loader.ts) once a run has been answered: into a directory
+ * Writes a bundle's code cache (code-cache-script.ts) once a run has used it: into a directory
  * that is the user's alone, inside a cache directory that already is (a read-only command on a
  * machine with no cache creates nothing), whole or not at all, replacing what an earlier build of
- * the fast path for this Node left there. Never throws: a cache that cannot be written is a
+ * the bundle for this Node left there. Never throws: a cache that cannot be written is a
  * slower next run.
  */
 import { readdirSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { checkPrivateDir, ensurePrivateDir } from '../fs/private-dir';
 import { removeQuietly, writeTempFile } from '../fs/replace-file';
-import { CODE_CACHE_PREFIX } from './code-cache-name';
+import { sameBundleAndNode } from './code-cache-name';
 
 /** `dirs`: the cache directory, and the directory of the code cache in it. */
 export function saveCodeCache(dirs: readonly [string, string], file: string, data: Buffer): void {
@@ -23,7 +23,7 @@ export function saveCodeCache(dirs: readonly [string, string], file: string, dat
       removeQuietly(temp);
       return;
     }
-    const sameNode = `${CODE_CACHE_PREFIX}${process.version}.${process.arch}.`;
+    const sameNode = sameBundleAndNode(basename(file));
     for (const name of readdirSync(dir)) {
       if (name.startsWith(sameNode) && name !== basename(file)) removeQuietly(join(dir, name));
     }

@@ -2,12 +2,9 @@
  * The command line: which command, its stdin, and what reaches stdout, stderr and the exit
  * status. Commands come from the table in commands.ts; each loads its code only when it runs.
  */
-import nodeModule from 'node:module';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { COMPILE_CACHE_DIR_NAME, homeDirectory, NO_HOME_DIR, readSettings, type Environment } from '../config/settings';
-import { ensurePrivateDirs } from '../fs/private-dir';
+import { homeDirectory, NO_HOME_DIR, readSettings, type Environment } from '../config/settings';
 import { openLogger, silentLogger, type Logger } from '../logging/logger';
 import { HELPER_NAME, USAGE_LINE } from '../protocol/messages';
 import { decodeText, INPUT_TIME_LIMIT_MS, InputError, MAX_INPUT_BYTES } from '../protocol/input';
@@ -145,29 +142,10 @@ function createContext(commandName: string, io: ProcessIo): HelperContext {
     homeDir: io.homeDir ?? NO_HOME_DIR,
     settings,
     logger,
-    fetchToken: () => {
-      if (settings.cacheDir !== undefined) enableCompileCache(join(settings.cacheDir, COMPILE_CACHE_DIR_NAME), settings.cacheDir);
-      return (require('../aws/fetch-token') as typeof import('../aws/fetch-token')).fetchRegistryToken;
-    },
+    fetchToken: () => (require('../aws/fetch-token') as typeof import('../aws/fetch-token')).fetchRegistryToken,
     clock: { now: Date.now, sleep: (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds)) },
     ...(io.flightWaitingSince === undefined ? {} : { flightWaitingSince: io.flightWaitingSince }),
   };
-}
-
-/**
- * V8's code cache of what a fetch loads from now on (the AWS SDK above all: compiling it is about
- * a sixth of a miss's instructions), kept by Node 22+ in a directory of ours inside the cache
- * directory. It holds compiled code, no secret. Node 20 has no such cache; an untrusted directory
- * gets none.
- */
-function enableCompileCache(dir: string, cacheDir: string): void {
-  const enable = (nodeModule as { enableCompileCache?: (directory: string) => unknown }).enableCompileCache;
-  if (enable === undefined || !ensurePrivateDirs([cacheDir, dir]).trusted) return;
-  try {
-    enable(dir);
-  } catch {
-    // Slower, never wrong.
-  }
 }
 
 /**

@@ -36,13 +36,11 @@ export type Settings = CommonSettings & CacheSettings;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-/** In the cache directory: V8's code cache of the helper's own code (Node 22+), whatever AWS_ECR_DISABLE_CACHE says. */
-export const COMPILE_CACHE_DIR_NAME = 'node-compile-cache';
-
 /**
- * In the cache directory: V8's code cache of the fast path (every Node, src/cli/loader.ts), made
- * by the runs the fast path answers, whatever AWS_ECR_DISABLE_CACHE says; only where the cache
- * directory already is, so that a read-only command on a machine with no cache creates nothing.
+ * In the cache directory: V8's code cache of the fast path and of the npm package's dependencies
+ * (every Node, src/cli/code-cache-script.ts), made by the runs that used them, whatever
+ * AWS_ECR_DISABLE_CACHE says; only where the cache directory already is, so that a read-only
+ * command on a machine with no cache creates nothing.
  */
 export const FAST_PATH_CACHE_DIR_NAME = 'fast-path-cache';
 

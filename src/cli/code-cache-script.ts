@@ -1,0 +1,66 @@
+/**
+ * Runs one of our bundles compiled with V8's code cache: the fast path (loader.ts, on every run)
+ * and the npm package's dependencies (bundled-dependencies.ts, on a miss).
+ *
+ * Why: parsing and compiling a bundle costs more than running what a call needs of it (the fast
+ * path was about 20 M of the 28 M instructions a hit added to Node's own start; the AWS SDK most
+ * of a miss's). With the code cache it is read, not compiled. Node's own compile cache (Node
+ * 22+) caches a module as it is first compiled, before the functions a run calls are: it saved a
+ * hit next to nothing. So the cache is made here, after a run that used the bundle, when it
+ * holds every function that run compiled (code-cache.ts writes it).
+ *
+ * The cache is a file in the cache directory's fast-path-cache/ (src/config/settings.ts), read
+ * only when that directory and its parent are the user's alone (the code in it runs as the
+ * user), made only where the cache directory already is, named for the bundle, the Node version
+ * and the bundle's own digest (written in at build time, scripts/bundle.js), so that no build
+ * ever runs another build's code. V8 refuses a cache made by another V8 or with other flags; then
+ * the bundle is compiled as without one, and the cache made again. It holds compiled code, no
+ * secret.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+import { cacheDirectory, FAST_PATH_CACHE_DIR_NAME, homeDirectory } from '../config/settings';
+import { checkPrivateDirs, readPrivateBytes } from '../fs/private-dir';
+import { codeCacheFileName } from './code-cache-name';
+
+/** Where a run leaves a code cache: the cache directory and its fast-path-cache/, and the file. */
+export interface CodeCacheTarget {
+  readonly dirs: readonly [string, string];
+  readonly file: string;
+}
+
+export interface CachedBundle<Exports> {
+  readonly exports: Exports;
+  readonly script: Script;
+  /** Where to write the code cache once the run is over: V8 had none to read, or refused it. */
+  readonly remakeAt?: CodeCacheTarget;
+}
+
+/**
+ * Runs `file` as a CommonJS module that may require what its own directory's modules may.
+ * `bundle` names its cache; `digest` is the bundle's SHA-256, without which it gets none.
+ */
+export function runCachedBundle<Exports>(file: string, bundle: string, digest: string | undefined): CachedBundle<Exports> {
+  const dirs = codeCacheDirs();
+  const target = dirs === undefined || digest === undefined ? undefined : { dirs, file: join(dirs[1], codeCacheFileName(bundle, digest)) };
+  const cachedData = target === undefined || !checkPrivateDirs(target.dirs).trusted ? undefined : readPrivateBytes(target.file, MAX_CODE_CACHE_BYTES);
+  // On one line, as Node wraps a module, so that a stack's positions are the bundle's own.
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${readFileSync(file, 'utf8')}\n})`, {
+    filename: file,
+    ...(cachedData === undefined ? {} : { cachedData }),
+  });
+  const module = { exports: {} as Exports };
+  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, file, dirname(file));
+  const remake = target !== undefined && (cachedData === undefined || script.cachedDataRejected === true);
+  return { exports: module.exports, script, ...(remake ? { remakeAt: target } : {}) };
+}
+
+/** The cache directory and its fast-path-cache/, where there is a cache directory. */
+function codeCacheDirs(): readonly [string, string] | undefined {
+  const cacheDir = cacheDirectory(process.env, homeDirectory(process.env, () => undefined));
+  return cacheDir === undefined ? undefined : [cacheDir, join(cacheDir, FAST_PATH_CACHE_DIR_NAME)];
+}
+
+/** Far more than any of our caches (the fast path's about 100 KB, the dependencies' a few MB): anything larger is not one. */
+const MAX_CODE_CACHE_BYTES = 32 * 1024 * 1024;
