@@ -5,7 +5,7 @@
  * metadata. Test files are listed explicitly: Node 21+ reads a directory argument as a glob.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 
@@ -18,12 +18,20 @@ const repoRoot = resolve(__dirname, '..', '..');
  */
 const TEST_TIMEOUT_MS = Number(process.versions.node.split('.')[0]) >= 24 ? 120_000 : 600_000;
 
+/**
+ * The compiled tests under `dir` whose source is still in test/: tsc never deletes what it
+ * compiled before, so a test renamed or removed since the last build would otherwise run on.
+ */
 function testFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return testFiles(path);
-    return entry.name.endsWith('.test.js') ? [path] : [];
+    return entry.name.endsWith('.test.js') && existsSync(sourceOf(path)) ? [path] : [];
   });
+}
+
+function sourceOf(compiled: string): string {
+  return join(repoRoot, relative(join(repoRoot, 'dist'), compiled)).replace(/\.js$/, '.ts');
 }
 
 const targets = process.argv.slice(2).map((target) => resolve(repoRoot, target));
