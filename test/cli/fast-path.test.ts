@@ -273,7 +273,7 @@ describe('a miss while a live process fetches the same token: the fast path wait
     return { env: { ...env, NODE_OPTIONS: `--require ${RECORDER}`, ECR_LOGIN_TEST_REQUIRE_RECORD: record }, modules: () => readFileSync(record, 'utf8').split('\n').filter((line) => line !== '') };
   }
 
-  const loadedFull = (modules: readonly string[]): boolean => modules.some((path) => /docker-credential-ecr-login-(full|commands)\.js/.test(path));
+  const loadedFull = (modules: readonly string[]): boolean => modules.some((path) => /docker-credential-ecr-login-(full|full-loader|commands)\.js/.test(path));
 
   /**
    * A fast waiter and a full one on the live leader's lock; `act` is what the leader does once
