@@ -216,14 +216,23 @@ export class DeadlineError extends Error {
   override readonly name = 'DeadlineError';
 }
 
+/**
+ * `work`, or a DeadlineError once `milliseconds` have passed. The verdict waits for the I/O
+ * already at hand (setImmediate runs after the event loop's poll): a process starved of CPU past
+ * the deadline runs its expired timer before reading an answer that came in time.
+ */
 export async function withDeadline<T>(work: Promise<T>, milliseconds: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let verdict: NodeJS.Immediate | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineError(message)), milliseconds);
+    timer = setTimeout(() => {
+      verdict = setImmediate(() => reject(new DeadlineError(message)));
+    }, milliseconds);
   });
   try {
     return await Promise.race([work, deadline]);
   } finally {
     clearTimeout(timer);
+    clearImmediate(verdict);
   }
 }
