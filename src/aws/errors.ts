@@ -6,6 +6,7 @@
 import { errorCode } from '../fs/private-dir';
 import { SharedFileError } from '../identity/shared-files';
 import { TokenFormatError } from './authorization-token';
+import { afterTimeLimit } from './time-limit';
 
 export interface FailureContext {
   /** Which API was called: `ECR` or `ECR Public`. */
@@ -216,23 +217,15 @@ export class DeadlineError extends Error {
   override readonly name = 'DeadlineError';
 }
 
-/**
- * `work`, or a DeadlineError once `milliseconds` have passed. The verdict waits for the I/O
- * already at hand (setImmediate runs after the event loop's poll): a process starved of CPU past
- * the deadline runs its expired timer before reading an answer that came in time.
- */
+/** `work`, or a DeadlineError once `milliseconds` have passed (judged after the I/O at hand: time-limit.ts). */
 export async function withDeadline<T>(work: Promise<T>, milliseconds: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  let verdict: NodeJS.Immediate | undefined;
+  let cancel: (() => void) | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      verdict = setImmediate(() => reject(new DeadlineError(message)));
-    }, milliseconds);
+    cancel = afterTimeLimit(milliseconds, () => reject(new DeadlineError(message)));
   });
   try {
     return await Promise.race([work, deadline]);
   } finally {
-    clearTimeout(timer);
-    clearImmediate(verdict);
+    cancel?.();
   }
 }

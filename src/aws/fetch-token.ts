@@ -20,6 +20,7 @@ import { endpointOverride, endpointVariant } from './endpoints';
 import { lastChildExit, watchChildProcesses } from './child-processes';
 import { CredentialsUnavailableError, ExplainedError, explainCredentialsFailure, explainProviderNote, type ChainReasons, type CredentialsFailureContext } from './errors';
 import { readCaBundle } from './ca-bundle';
+import { afterTimeLimit } from './time-limit';
 import { keepMetadataDirect, proxyAgentsFor } from './proxy-agent';
 
 /**
@@ -188,17 +189,17 @@ export const CONTAINER_STEP_BUDGET_MS =
   (2 * (NETWORK_LIMITS.credentialEndpointRetries + 1) + NETWORK_LIMITS.credentialEndpointRetries) * NETWORK_LIMITS.credentialEndpointTimeoutMs;
 
 function withinContainerBudget<T>(work: Promise<T>, trace: ChainTrace): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+  let cancel: (() => void) | undefined;
   const silent = new Promise<never>((_, reject) => {
     trace.onStage = (stage) => {
-      if (stage !== 'fromHttp' || timer !== undefined) return;
-      timer = setTimeout(() => {
+      if (stage !== 'fromHttp' || cancel !== undefined) return;
+      cancel = afterTimeLimit(CONTAINER_STEP_BUDGET_MS, () => {
         trace.notes.push({ stage, text: `no answer within ${CONTAINER_STEP_BUDGET_MS / 1000} s` });
         reject(new Error('Could not load credentials from any providers'));
-      }, CONTAINER_STEP_BUDGET_MS);
+      });
     };
   });
-  return Promise.race([work, silent]).finally(() => clearTimeout(timer));
+  return Promise.race([work, silent]).finally(() => cancel?.());
 }
 
 const STAGE_MARK = /(?:defaultProvider|remoteProvider)::(\w+)/;

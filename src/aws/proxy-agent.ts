@@ -14,6 +14,7 @@ import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { Environment } from '../config/settings';
+import { afterTimeLimit } from './time-limit';
 import { decideProxy, readProxySettings, type Proxy, type ProxySettings, type ProxyTarget, type TargetProtocol } from './proxy';
 
 /** A proxy that is unusable, unreachable, or refused the call: the message names it, never its credentials. */
@@ -91,13 +92,12 @@ function openTunnel(proxy: Proxy, target: ProxyTarget, timeoutMs: number, trust:
       ...proxyServerName(proxy),
       ...(proxy.protocol === 'https:' ? trust : {}),
     });
-    const timer = setTimeout(
-      () => request.destroy(new ProxyError(`the proxy ${proxy.display} (${proxy.variable}) did not answer within ${timeoutMs / 1000} s`)),
-      timeoutMs,
+    const cancelTimeLimit = afterTimeLimit(timeoutMs, () =>
+      request.destroy(new ProxyError(`the proxy ${proxy.display} (${proxy.variable}) did not answer within ${timeoutMs / 1000} s`)),
     );
     // Node hands any answer to CONNECT, 200 or not, to 'connect' with the raw socket.
     request.once('connect', (response: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-      clearTimeout(timer);
+      cancelTimeLimit();
       if (response.statusCode === 200) {
         if (head.length > 0) socket.unshift(head);
         resolve(socket);
@@ -107,7 +107,7 @@ function openTunnel(proxy: Proxy, target: ProxyTarget, timeoutMs: number, trust:
       reject(new ProxyError(refusal(proxy, authority, response)));
     });
     request.once('error', (error: Error) => {
-      clearTimeout(timer);
+      cancelTimeLimit();
       reject(error instanceof ProxyError ? error : unreachable(proxy, error));
     });
     request.end();

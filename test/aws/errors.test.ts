@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { TokenFormatError } from '../../src/aws/authorization-token';
 import { DeadlineError, explainAwsFailure, explainCredentialsFailure, explainProviderNote, withDeadline } from '../../src/aws/errors';
+import { loopbackPair } from '../support/loopback-pair';
 
 const context = { api: 'ECR', credentialSources: ['environment variables', 'profile "default"', 'EC2 instance metadata'] };
 
@@ -51,24 +51,16 @@ describe('withDeadline', () => {
     await assert.rejects(withDeadline(new Promise(() => undefined), 20, 'late'), (error: unknown) => error instanceof DeadlineError && error.message === 'late');
   });
   it('takes an answer that came in time to a process starved past the deadline', async () => {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
-    const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-    await new Promise<void>((resolve) => client.once('connect', resolve));
-    const serverSide = await accepted;
+    const { client, serverSide, close } = await loopbackPair();
     try {
       const answer = new Promise<string>((resolve) => client.once('data', (chunk: Buffer) => resolve(chunk.toString())));
-      // On loopback the bytes are in the client's socket at once; then the event loop is blocked
-      // past the deadline, as a starved process is, so that the timer is due before the read.
       serverSide.write('the answer');
       const guarded = withDeadline(answer, 20, 'late');
+      // Blocked past the deadline, as a starved process is: the timer is due before the read.
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
       assert.equal(await guarded, 'the answer');
     } finally {
-      client.destroy();
-      serverSide.destroy();
-      server.close();
+      close();
     }
   });
 });
