@@ -7,7 +7,7 @@ import { ExplainedError } from '../aws/errors';
 import type { RegistryToken } from '../aws/authorization-token';
 import type { Logger } from '../logging/logger';
 import { entryToken, freshUntil, isFresh, isUnexpired, makeEntry, matchesKey, type CacheEntry, type CacheKey } from './entry';
-import { sameHolder, type FlightLocks, type LockHolder, type SharedFailure } from './single-flight';
+import { sameHolder, type FlightLocks, type LockAttempt, type LockHolder, type LockWatch, type SharedFailure } from './single-flight';
 import type { TokenStore } from './token-store';
 
 export interface FlightLimits {
@@ -19,7 +19,13 @@ export interface FlightLimits {
    * older than this (or dated this far ahead). Longer than any fetch may take.
    */
   readonly lockMaxAgeMs: number;
-  /** A waiter that has waited this long fetches by itself, leaving the lock to its live holder. */
+  /**
+   * A waiter gives up on a live holder, fetches by itself and leaves the lock alone, once it has
+   * waited this long and the holder's AWS call began this long ago (the call has a deadline; a
+   * starved holder can take any time to get to it).
+   */
+  readonly callWaitMs: number;
+  /** A waiter that has waited this long fetches by itself, whether or not its holder has begun its call. */
   readonly maxWaitMs: number;
 }
 
@@ -35,14 +41,15 @@ export interface FlightSlot {
 }
 
 export interface CachedTokenRequest extends FlightSlot {
-  readonly fetch: () => Promise<RegistryToken>;
+  /** Calls `calling` as its AWS call begins, after loading what it needs (which has no deadline). */
+  readonly fetch: (calling: () => void) => Promise<RegistryToken>;
   /** Puts a fetch failure into the words waiters will show. */
   readonly explain: (error: unknown) => string;
   readonly logger: Logger;
   /**
    * When this process began waiting on another's flight, when it did before this request (the
    * fast path waits on a live leader first, then hands over): its wait goes on from there,
-   * bounded by maxWaitMs in all, and the leader's failure recorded since then is its answer.
+   * bounded by the same limits in all, and the leader's failure recorded since then is its answer.
    */
   readonly waitingSince?: number;
 }
@@ -87,21 +94,21 @@ async function throughSingleFlight(request: CachedTokenRequest): Promise<ServedT
         // The previous leader may have stored a token between our read and our lock.
         const stored = readMatching(request);
         if (stored !== undefined && isFresh(stored, now())) return served(stored, 'another-process');
-        return await fetchAndStore(request, true);
+        return await fetchAndStore(request, attempt);
       } finally {
         attempt.release();
       }
     }
-    if (attempt.state === 'unavailable') return fetchAndStore(request, false);
+    if (attempt.state === 'unavailable') return fetchAndStore(request, undefined);
     if (round >= MAX_ROUNDS) {
       request.logger.warn({ rounds: round }, 'the token-cache lock keeps changing hands; fetching without it');
-      return fetchAndStore(request, false);
+      return fetchAndStore(request, undefined);
     }
     const { holder } = attempt;
     if (holder.kind === 'none') continue;
     if (!locks.isLive(holder, now(), limits.lockMaxAgeMs)) {
       const clearing = locks.clear(id, holder, now(), limits.lockMaxAgeMs);
-      if (clearing === 'impossible') return fetchAndStore(request, false);
+      if (clearing === 'impossible') return fetchAndStore(request, undefined);
       if (clearing !== 'busy') continue;
     }
     const waited = await waitWhileHeld(request, holder, waitStart);
@@ -113,7 +120,7 @@ async function throughSingleFlight(request: CachedTokenRequest): Promise<ServedT
         continue;
       case 'waited-too-long':
         request.logger.warn({ waitedMs: now() - waitStart }, 'gave up waiting for another helper process; fetching');
-        return fetchAndStore(request, false);
+        return fetchAndStore(request, undefined);
     }
   }
 }
@@ -126,7 +133,7 @@ export type WaitOutcome =
   | { readonly kind: 'failed'; readonly failure: SharedFailure }
   /** The lock was released, replaced or its holder died, with no answer: look again. */
   | { readonly kind: 'let-go' }
-  /** maxWaitMs has passed since the wait began. */
+  /** The holder is live but late: the limits' bounds have passed (waitedTooLong). */
   | { readonly kind: 'waited-too-long' };
 
 type Settled = Extract<WaitOutcome, { kind: 'stored' | 'failed' }>;
@@ -139,23 +146,49 @@ type Settled = Extract<WaitOutcome, { kind: 'stored' | 'failed' }>;
  */
 export async function waitWhileHeld(slot: FlightSlot, holder: LockHolder, waitStart: number): Promise<WaitOutcome> {
   const { locks, id, now, limits } = slot;
-  const watch = locks.watchLock(id);
+  let watch: LockWatch | undefined;
+  let watchedInode: number | undefined;
   try {
-    for (let pause = limits.firstPollMs, looks = 0; ; pause = Math.min(pause * 2, limits.maxPollMs), looks += 1) {
+    for (let pause = limits.firstPollMs, paused = false; ; ) {
       const settled = settledFlight(slot, waitStart);
       if (settled !== undefined) return settled;
-      if (!sameHolder(locks.holderOf(id), holder)) return LET_GO;
+      const current = locks.holderOf(id);
+      if (!sameHolder(current, holder)) return LET_GO;
       // Judged just before the first look; a holder being cleared by another waiter is waited on once.
-      if (looks > 0 && !locks.isLive(holder, now(), limits.lockMaxAgeMs)) return LET_GO;
-      if (now() - waitStart >= limits.maxWaitMs) return { kind: 'waited-too-long' };
+      if (paused && !locks.isLive(current, now(), limits.lockMaxAgeMs)) return LET_GO;
+      if (waitedTooLong(current, waitStart, now(), limits)) return { kind: 'waited-too-long' };
+      const inode = current.kind === 'none' ? undefined : current.inode;
+      if (watch === undefined || inode !== watchedInode) {
+        // The first look, or the holder replaced its lock file to mark its call: watch the file
+        // now at the name, then look again, since a change before the watch began goes unreported.
+        watch?.close();
+        watch = locks.watchLock(id);
+        watchedInode = inode;
+        continue;
+      }
       await Promise.race([watch.next(), slot.sleep(pause)]);
+      paused = true;
+      pause = Math.min(pause * 2, limits.maxPollMs);
     }
   } finally {
-    watch.close();
+    watch?.close();
   }
 }
 
+/**
+ * Whether a waiter since `waitStart` gives up on `holder`, live and still holding: after
+ * maxWaitMs in all, or after callWaitMs once the holder's call is that old too.
+ */
+export function waitedTooLong(holder: LockHolder, waitStart: number, now: number, limits: FlightLimits): boolean {
+  const waited = now - waitStart;
+  if (waited >= limits.maxWaitMs) return true;
+  const calling = holder.kind === 'owner' ? holder.owner.calling : undefined;
+  return waited >= limits.callWaitMs && calling !== undefined && now - calling >= limits.callWaitMs;
+}
+
 const LET_GO: WaitOutcome = { kind: 'let-go' };
+
+type AcquiredLock = Extract<LockAttempt, { state: 'acquired' }>;
 
 /** The flight's answer for a process waiting since `waitStart`: a fresh entry, or the failure its leader recorded since. */
 function settledFlight(slot: FlightSlot, waitStart: number): Settled | undefined {
@@ -172,12 +205,14 @@ function answerSettled(request: CachedTokenRequest, settled: Settled): ServedTok
   return settled.kind === 'stored' ? served(settled.entry, 'another-process') : fallbackOrThrow(request, new ExplainedError(settled.failure.message));
 }
 
-async function fetchAndStore(request: CachedTokenRequest, leader: boolean): Promise<ServedToken> {
+/** Fetches and stores the token; `lock` is the flight's when this process leads one. */
+async function fetchAndStore(request: CachedTokenRequest, lock: AcquiredLock | undefined): Promise<ServedToken> {
   const { store, locks, id, key, now } = request;
+  const leader = lock !== undefined;
   const issuedAt = now();
   let token: RegistryToken;
   try {
-    token = await request.fetch();
+    token = await request.fetch(() => lock?.markCalling(now()));
   } catch (error) {
     if (leader) locks.recordFailure(id, { at: now(), message: request.explain(error) });
     return fallbackOrThrow(request, error);

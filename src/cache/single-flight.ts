@@ -23,6 +23,9 @@
  *   the judged lock aside first and putting back a live one found there instead, as earlier builds
  *   did, leaves the name empty for a moment: a third process took it, and two fetched.) A marker
  *   whose creator died mid-way is cleared by the same rule, one level down.
+ * - The leader marks in its lock when its AWS call begins (the lock is replaced whole, by rename):
+ *   waiters give up on a live leader only once that call is well past its deadline, however long
+ *   a starved leader took to get there (cached-token.ts).
  * - The leader's failure is shared too, through a short-lived `.failed` record, so that an
  *   outage costs one call rather than one per waiter.
  *
@@ -31,7 +34,7 @@
  * The fast path (src/cli/cache-hit.ts) bundles this file to wait on a live leader: `node:crypto`
  * and `node:os` are loaded where they are used, never by a cache hit.
  */
-import { linkSync, lstatSync, readFileSync, readlinkSync, rmdirSync, unlinkSync, watch, type FSWatcher, type Stats } from 'node:fs';
+import { linkSync, lstatSync, readFileSync, readlinkSync, renameSync, rmdirSync, unlinkSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { errorCode } from '../fs/private-dir';
 import { removeQuietly, writeTempFile } from '../fs/replace-file';
@@ -47,16 +50,19 @@ export interface LockOwner {
   readonly started?: number;
   readonly since: number;
   readonly nonce: string;
+  /** When the holder's AWS call began, by its clock: absent until then (loading the AWS SDK has no deadline). */
+  readonly calling?: number;
 }
 
 /** What is at a lock name. */
 export type LockHolder =
-  | { readonly kind: 'owner'; readonly owner: LockOwner }
+  /** `inode`: the lock file's, which its holder replaces when it marks its call. */
+  | { readonly kind: 'owner'; readonly owner: LockOwner; readonly inode: number }
   | { readonly kind: 'not-a-lock'; readonly what: string; readonly inode: number }
   | { readonly kind: 'none' };
 
 export type LockAttempt =
-  | { readonly state: 'acquired'; readonly release: () => void }
+  | { readonly state: 'acquired'; readonly release: () => void; readonly markCalling: (now: number) => void }
   | { readonly state: 'held'; readonly holder: LockHolder }
   /** The directory would not take a lock file (read-only, full): go on without one. */
   | { readonly state: 'unavailable' };
@@ -124,7 +130,9 @@ export class FlightLocks {
     const path = this.lockPath(id);
     const owner = this.newOwner(now);
     const created = this.createWhole(path, owner);
-    if (created === 'created') return { state: 'acquired', release: () => this.releaseIfOurs(path, owner) };
+    if (created === 'created') {
+      return { state: 'acquired', release: () => this.releaseIfOurs(path, owner), markCalling: (at) => this.replaceIfOurs(path, { ...owner, calling: at }) };
+    }
     if (created === 'exists') return { state: 'held', holder: inspectLock(path) };
     return { state: 'unavailable' };
   }
@@ -263,6 +271,23 @@ export class FlightLocks {
     const current = inspectLock(path);
     if (current.kind === 'owner' && current.owner.nonce === owner.nonce) removeQuietly(path);
   }
+
+  /**
+   * Puts `owner` (the same nonce, more said) at the lock name, whole, by rename, while the lock
+   * there is still ours. Best effort: where it fails, waiters keep their longer bound.
+   */
+  private replaceIfOurs(path: string, owner: LockOwner): void {
+    let temp: string | undefined;
+    try {
+      temp = writeTempFile(this.dir, JSON.stringify(owner), { mode: 0o600, sync: false });
+      const current = inspectLock(path);
+      if (current.kind === 'owner' && current.owner.nonce === owner.nonce) renameSync(temp, path);
+    } catch (error) {
+      this.logger.debug({ code: errorCode(error) }, 'cannot mark the token-cache lock; waiters keep their longer bound');
+    } finally {
+      if (temp !== undefined) removeQuietly(temp);
+    }
+  }
 }
 
 export function sameHolder(a: LockHolder, b: LockHolder): boolean {
@@ -281,7 +306,7 @@ function inspectLock(path: string): LockHolder {
   }
   const text = stats.isFile() ? readPrivateFile(path, MAX_LOCK_BYTES) : undefined;
   const owner = text === undefined ? undefined : parseOwner(text);
-  return owner !== undefined ? { kind: 'owner', owner } : { kind: 'not-a-lock', what: describeStats(stats, text), inode: stats.ino };
+  return owner !== undefined ? { kind: 'owner', owner, inode: stats.ino } : { kind: 'not-a-lock', what: describeStats(stats, text), inode: stats.ino };
 }
 
 /** A lock's JSON, or undefined for anything that is not one of our locks. */
@@ -294,6 +319,7 @@ export function parseOwner(text: string): LockOwner | undefined {
   if (typeof owner.nonce !== 'string' || !/^[0-9a-f]{8,64}$/.test(owner.nonce)) return undefined;
   if (owner.pidSpace !== undefined && typeof owner.pidSpace !== 'string') return undefined;
   if (owner.started !== undefined && !isCount(owner.started)) return undefined;
+  if (owner.calling !== undefined && (typeof owner.calling !== 'number' || !Number.isFinite(owner.calling))) return undefined;
   return {
     pid: owner.pid,
     host: owner.host,
@@ -301,6 +327,7 @@ export function parseOwner(text: string): LockOwner | undefined {
     ...(owner.started !== undefined ? { started: owner.started } : {}),
     since: owner.since,
     nonce: owner.nonce,
+    ...(owner.calling !== undefined ? { calling: owner.calling } : {}),
   };
 }
 

@@ -24,16 +24,19 @@ export const GET_DEADLINE_MS = 15_000;
 
 /**
  * The single flight's bounds (docs/SPEC.md section 4). A leader's AWS call ends by
- * GET_DEADLINE_MS, but on a starved machine loading the SDK before it can take seconds more:
- * twice the deadline lets a slow live leader finish, and still bounds a waiter behind a holder
- * that never lets go. Waiters wake when the lock file changes; the poll behind that starts at
- * 50 ms and backs off to 1 s, which is also how soon a leader killed with SIGKILL is noticed.
+ * GET_DEADLINE_MS after it began; twice that lets a starved leader store what it got, and still
+ * bounds a waiter behind a holder that never lets go. Before its call a leader loads the AWS SDK,
+ * which has no deadline and at a load average of 40 on 2 cores has taken more than 30 s: a
+ * leader that has not marked its call yet is waited on for up to 2 minutes. Waiters wake when the
+ * lock file changes; the poll behind that starts at 50 ms and backs off to 1 s, which is also how
+ * soon a leader killed with SIGKILL is noticed.
  */
 export const FLIGHT_LIMITS: FlightLimits = {
   firstPollMs: 50,
   maxPollMs: 1_000,
   lockMaxAgeMs: 2 * GET_DEADLINE_MS,
-  maxWaitMs: 2 * GET_DEADLINE_MS,
+  callWaitMs: 2 * GET_DEADLINE_MS,
+  maxWaitMs: 8 * GET_DEADLINE_MS,
 };
 
 export type { TokenRequest } from './cache-slot';
@@ -59,7 +62,7 @@ export class TokenUnavailableError extends Error {
 export async function obtainToken(request: TokenRequest, context: HelperContext): Promise<ObtainedToken> {
   const { registry } = request;
   const explain = (error: unknown): string => explainTokenFailure(error, request, context);
-  const fetch = (): Promise<RegistryToken> => fetchWithDeadline(request, context);
+  const fetch = (calling?: () => void): Promise<RegistryToken> => fetchWithDeadline(request, context, calling);
   try {
     // Read before anything else, cache or not: the SDK reads these files too, and one it must
     // not be given (too large, a FIFO) fails the request here, at once.
@@ -79,9 +82,14 @@ export async function obtainToken(request: TokenRequest, context: HelperContext)
   }
 }
 
-/** One call to AWS for the registry's token, bypassing the cache, within GET_DEADLINE_MS. */
-export function fetchWithDeadline(request: TokenRequest, context: HelperContext): Promise<RegistryToken> {
-  return withinGetDeadline(context.fetchToken()(request.registry, { env: context.env, logger: context.logger, plan: request.plan }));
+/**
+ * One call to AWS for the registry's token, bypassing the cache, within GET_DEADLINE_MS of when it
+ * begins: after the AWS SDK is loaded, when `calling` is told.
+ */
+export function fetchWithDeadline(request: TokenRequest, context: HelperContext, calling?: () => void): Promise<RegistryToken> {
+  const call = context.fetchToken()(request.registry, { env: context.env, logger: context.logger, plan: request.plan });
+  calling?.();
+  return withinGetDeadline(call);
 }
 
 /** Any call to AWS a command makes, bounded as a token request is: a hang must not block anyone. */
@@ -107,7 +115,7 @@ export function credentialSourcesOf(plan: CredentialPlan, context: HelperContext
 async function serveToken(
   request: TokenRequest,
   files: SharedConfigTexts,
-  fetch: () => Promise<RegistryToken>,
+  fetch: (calling?: () => void) => Promise<RegistryToken>,
   explain: (error: unknown) => string,
   context: HelperContext,
 ): Promise<ObtainedToken> {

@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { RegistryToken } from '../../src/aws/authorization-token';
-import { getTokenThroughCache, type FlightLimits, type ServedToken } from '../../src/cache/cached-token';
+import { getTokenThroughCache, waitedTooLong, waitWhileHeld, type FlightLimits, type ServedToken } from '../../src/cache/cached-token';
 import { entryId, makeEntry, type CacheKey } from '../../src/cache/entry';
 import { FlightLocks, parseStartTime, processExists } from '../../src/cache/single-flight';
 import { TOKENS_DIR_NAME, TokenStore, openTokenStore } from '../../src/cache/token-store';
@@ -111,7 +111,7 @@ function harness(options: { storeDir?: string; lockDir?: string; start?: number 
     pauses: [],
     failWith: undefined,
     onSleep: () => undefined,
-    limits: { firstPollMs: 50, maxPollMs: 400, lockMaxAgeMs: 30_000, maxWaitMs: 120_000 },
+    limits: { firstPollMs: 50, maxPollMs: 400, lockMaxAgeMs: 30_000, callWaitMs: 30_000, maxWaitMs: 120_000 },
     waitingSince: undefined,
     get() {
       return getTokenThroughCache({
@@ -287,7 +287,7 @@ describe('getTokenThroughCache: one process', () => {
         now: () => Date.now(),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         logger: silentLogger,
-        limits: { firstPollMs: 2, maxPollMs: 20, lockMaxAgeMs: 60_000, maxWaitMs: 60_000 },
+        limits: { firstPollMs: 2, maxPollMs: 20, lockMaxAgeMs: 60_000, callWaitMs: 60_000, maxWaitMs: 60_000 },
       });
     const served = await Promise.all([request(), request(), request(), request(), request()]);
     assert.equal(fetchCalls, 1);
@@ -495,6 +495,92 @@ describe('getTokenThroughCache: waiting for another process', () => {
     assert.ok(h.clock.t - start >= 500);
     assert.deepEqual(h.other.holderOf(ID), holder);
     assert.equal(h.store.read(ID)?.secret, 'secret-1');
+  });
+});
+
+describe('getTokenThroughCache: how long a live leader is waited on', () => {
+  const limits = { firstPollMs: 50, maxPollMs: 400, lockMaxAgeMs: 30_000, callWaitMs: 2_000, maxWaitMs: 10_000 };
+
+  /** A live leader (this process, to the lock) that marks its AWS call `callAt` ms after the wait began, if ever. */
+  async function waitOnLeader(callAt: number | undefined): Promise<{ waited: number; h: Harness }> {
+    const h = harness();
+    h.limits = limits;
+    const start = h.clock.t;
+    const leader = h.other.tryAcquire(ID, start);
+    assert.equal(leader.state, 'acquired');
+    let marked = false;
+    const mark = (): void => {
+      if (callAt === undefined || marked || h.clock.t - start < callAt || leader.state !== 'acquired') return;
+      leader.markCalling(start + callAt);
+      marked = true;
+    };
+    mark();
+    h.onSleep = mark;
+    const served = await h.get();
+    assert.equal(served.origin, 'fetched', 'fetched by itself in the end');
+    assert.equal(h.fetchCalls, 1);
+    assert.equal(h.other.holderOf(ID).kind, 'owner', 'the live leader keeps its lock');
+    // The fetch itself moves the clock by 250 ms.
+    return { waited: h.clock.t - 250 - start, h };
+  }
+
+  it('a leader still loading what its call needs is waited on for maxWaitMs, long past callWaitMs', async () => {
+    const { waited } = await waitOnLeader(undefined);
+    assert.ok(waited >= limits.maxWaitMs, `${waited}`);
+  });
+
+  it('a leader that marks its call late is waited on until callWaitMs after its call began', async () => {
+    const { waited } = await waitOnLeader(5_000);
+    assert.ok(waited >= 5_000 + limits.callWaitMs && waited < limits.maxWaitMs, `${waited}`);
+  });
+
+  it('a leader whose call began long before the wait: the waiter still waits callWaitMs itself', async () => {
+    const { waited } = await waitOnLeader(-60_000);
+    assert.ok(waited >= limits.callWaitMs && waited < limits.callWaitMs + limits.maxPollMs, `${waited}`);
+  });
+
+  it('waitedTooLong: maxWaitMs in all, or callWaitMs both of waiting and since the call began', () => {
+    const owner = (calling?: number): Parameters<typeof waitedTooLong>[0] => ({
+      kind: 'owner',
+      inode: 1,
+      owner: { pid: 1, host: 'h', since: 0, nonce: '0123456789abcdef', ...(calling === undefined ? {} : { calling }) },
+    });
+    const cases: Array<[string, Parameters<typeof waitedTooLong>[0], number, boolean]> = [
+      ['no call, within maxWaitMs', owner(), 9_999, false],
+      ['no call, maxWaitMs passed', owner(), 10_000, true],
+      ['a call 2 s old, waited 1.999 s', owner(-1), 1_999, false],
+      ['a call 2 s old, waited 2 s', owner(0), 2_000, true],
+      ['a call 1.999 s old, waited 3 s', owner(1_001), 3_000, false],
+      ['a call in the future (the clock moved back), waited 9 s', owner(20_000), 9_000, false],
+      ['a call in the future, maxWaitMs passed', owner(20_000), 10_000, true],
+      ['not a lock being cleared, maxWaitMs passed', { kind: 'not-a-lock', what: 'a FIFO', inode: 1 }, 10_000, true],
+    ];
+    for (const [label, holder, now, expected] of cases) assert.equal(waitedTooLong(holder, 0, now, limits), expected, label);
+  });
+
+  it('wakes on the lock file that replaced the one it watched: the leader marks its call, then stores', async () => {
+    const h = harness();
+    const leader = h.other.tryAcquire(ID, h.clock.t);
+    assert.equal(leader.state, 'acquired');
+    if (leader.state !== 'acquired') return;
+    let looks = 0;
+    const locks = Object.create(h.locks, { holderOf: { value: (id: string) => ((looks += 1), h.locks.holderOf(id)) } }) as FlightLocks;
+    // Only the watch can wake it: its pauses never end.
+    const slot = { store: h.store, locks, key, id: ID, now: () => h.clock.t, sleep: () => new Promise<void>(() => undefined), limits: h.limits };
+    const waiting = waitWhileHeld(slot, h.other.holderOf(ID), h.clock.t);
+    const looksBefore = looks;
+    leader.markCalling(h.clock.t);
+    const bound = Date.now() + 60_000;
+    while (looks === looksBefore && Date.now() < bound) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(looks > looksBefore, 'woken by the lock being replaced');
+    h.store.write(ID, makeEntry(key, tokenAt(h.clock.t, 'after-the-call'), h.clock.t));
+    leader.release();
+    // The watch keeps no process alive: this bound does, while it waits.
+    let timer: NodeJS.Timeout | undefined;
+    const bounded = new Promise<string>((resolve) => (timer = setTimeout(resolve, 60_000, 'not woken')));
+    const outcome = await Promise.race([waiting.then((waited) => (waited.kind === 'stored' ? waited.entry.secret : waited.kind)), bounded]);
+    clearTimeout(timer);
+    assert.equal(outcome, 'after-the-call');
   });
 });
 

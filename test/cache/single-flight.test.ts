@@ -61,7 +61,8 @@ function plantLock(dir: string, overrides: Partial<LockOwner> = {}): LockOwner {
   return owner;
 }
 
-const lockHolder = (owner: LockOwner): LockHolder => ({ kind: 'owner', owner });
+/** The inode matters only to a waiter's watch. */
+const lockHolder = (owner: LockOwner): LockHolder => ({ kind: 'owner', owner, inode: 0 });
 
 describe('FlightLocks.tryAcquire', () => {
   it('acquires a free lock, then reports it held by its owner: pid, host, pid space, start time, time, nonce', () => {
@@ -128,7 +129,7 @@ describe('FlightLocks release', () => {
     unlinkSync(join(dir, `${ID}.lock`));
     const other = plantLock(dir, { nonce: 'feedfacefeedface' });
     if (attempt.state === 'acquired') attempt.release();
-    assert.deepEqual(locks.holderOf(ID), lockHolder(other));
+    assert.deepEqual(ownerOf(locks.holderOf(ID)), other);
   });
 
   it('does nothing when the lock is already gone', () => {
@@ -138,6 +139,46 @@ describe('FlightLocks release', () => {
     unlinkSync(join(dir, `${ID}.lock`));
     assert.doesNotThrow(() => attempt.state === 'acquired' && attempt.release());
     assert.deepEqual(locks.holderOf(ID), { kind: 'none' });
+  });
+});
+
+describe('FlightLocks markCalling', () => {
+  it('replaces the lock whole with one that says when the call began: the same owner, another inode', () => {
+    const dir = freshDir();
+    const locks = new FlightLocks(dir, silentLogger);
+    const attempt = locks.tryAcquire(ID, NOW);
+    assert.equal(attempt.state, 'acquired');
+    const before = locks.holderOf(ID);
+    if (attempt.state === 'acquired') attempt.markCalling(NOW + 7_000);
+    const after = locks.holderOf(ID);
+    assert.deepEqual(ownerOf(after), { ...ownerOf(before), calling: NOW + 7_000 });
+    assert.ok(sameHolder(after, before), 'the same holder to waiters');
+    assert.notEqual(after.kind === 'owner' && after.inode, before.kind === 'owner' && before.inode);
+    assert.equal(statSync(join(dir, `${ID}.lock`)).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(dir), [`${ID}.lock`], 'no temp file left');
+    if (attempt.state === 'acquired') attempt.release();
+    assert.deepEqual(readdirSync(dir), [], 'released as before');
+  });
+
+  it('leaves alone a lock that is no longer ours, and a lock name that is empty', () => {
+    const dir = freshDir();
+    const locks = new FlightLocks(dir, silentLogger);
+    const attempt = locks.tryAcquire(ID, NOW);
+    assert.equal(attempt.state, 'acquired');
+    unlinkSync(join(dir, `${ID}.lock`));
+    if (attempt.state === 'acquired') attempt.markCalling(NOW);
+    assert.deepEqual(readdirSync(dir), [], 'nothing put back at an empty name');
+    const other = plantLock(dir, { nonce: 'feedfacefeedface' });
+    if (attempt.state === 'acquired') attempt.markCalling(NOW);
+    assert.deepEqual(ownerOf(locks.holderOf(ID)), other);
+    assert.deepEqual(readdirSync(dir), [`${ID}.lock`]);
+  });
+
+  it('reads a lock whose call time is not a finite number as not a lock', () => {
+    const owner = { pid: 42, host: 'h', since: NOW, nonce: '0123456789abcdef' };
+    assert.equal(parseOwner(JSON.stringify({ ...owner, calling: NOW }))?.calling, NOW);
+    // 1e400 parses to Infinity.
+    for (const calling of ['"soon"', 'null', '1e400', '{}']) assert.equal(parseOwner(`${JSON.stringify(owner).slice(0, -1)},"calling":${calling}}`), undefined, calling);
   });
 });
 

@@ -52,8 +52,11 @@ export interface FaultRow {
 const HOUR = 60 * 60 * 1000;
 /** Docs/SPEC.md section 3: with no credential source answering, a get ends within 5 s. */
 const NO_CREDENTIALS_MS = 5_000;
-/** A waiter behind a lock that is never released: it waits its bound, then fetches by itself. */
-const LIVE_LOCK_MS = Math.max(FLIGHT_LIMITS.maxWaitMs, FLIGHT_LIMITS.lockMaxAgeMs) + GET_DEADLINE_MS;
+/**
+ * A waiter behind a lock that is never released, its holder stopped in its AWS call: it waits
+ * until that call is callWaitMs old (and it has waited that long itself), then fetches by itself.
+ */
+const LIVE_LOCK_MS = FLIGHT_LIMITS.callWaitMs + GET_DEADLINE_MS;
 const KILL_ROUNDS = 8;
 /** A call signed on a clock hours off: refused for the skew once, which the SDK corrects, then answered. */
 const SKEWED_CALL = 2;
