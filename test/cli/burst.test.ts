@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ACCOUNT, assertNoFlightLeftovers, assertServed, BURST_TIMEOUT_MS, cacheWorld, get, secretOf } from '../support/cache-world';
+import { ACCOUNT, assertNoFlightLeftovers, assertServed, burst, burstGet, cacheWorld, secretOf } from '../support/cache-world';
 import { startCpuLoad, type CpuLoad } from '../support/cpu-load';
 
 const KEY_ID = 'AKIDBURSTTESTS';
@@ -24,9 +24,10 @@ describe('a burst on a busy machine', () => {
   it('8 registries × 8 parallel gets on a cold cache: exactly 8 calls, 64 correct answers', async () => {
     const env = world.freshEnv();
     const hostIn = (region: string): string => `${ACCOUNT}.dkr.ecr.${region}.amazonaws.com`;
-    const results = await Promise.all(
-      REGIONS.flatMap((region) => Array.from({ length: 8 }, () => get(env, hostIn(region), BURST_TIMEOUT_MS).then((result) => ({ region, result })))),
-    );
+    const results = await burst(8 * REGIONS.length, async (index) => {
+      const region = REGIONS[index % REGIONS.length] ?? '';
+      return { region, result: await burstGet(env, hostIn(region)) };
+    });
     const { calls, issued } = world.emulator;
     assert.deepEqual(calls.map((call) => call.region).sort(), [...REGIONS].sort(), 'one call per registry');
     const issuedIn = new Map(issued.map((token) => [token.region, token.password]));

@@ -11,8 +11,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assertNoFlightLeftovers, assertServed, BURST_TIMEOUT_MS, cacheWorld, get, HOST, runOnFullDisk, secretOf, tokensDir } from '../support/cache-world';
+import { assertNoFlightLeftovers, assertServed, burst, burstGet, cacheWorld, get, HOST, runOnFullDisk, secretOf, tokensDir } from '../support/cache-world';
 import { startCpuLoad, type CpuLoad } from '../support/cpu-load';
+import { parseOwner } from '../../src/cache/single-flight';
 import { HELPER_BIN, type Env } from '../support/helper-process';
 
 const KEY_ID = 'AKIDFLIGHTTESTS';
@@ -33,7 +34,7 @@ describe('a burst on a busy machine', () => {
 
   it('32 parallel gets for one registry on a cold cache: exactly 1 call, 32 correct answers', async () => {
     const env = freshEnv();
-    const results = await Promise.all(Array.from({ length: 32 }, () => get(env, HOST, BURST_TIMEOUT_MS)));
+    const results = await burst(32, () => burstGet(env));
     assert.equal(world.emulator.calls.length, 1);
     const password = world.emulator.issued[0]?.password;
     for (const result of results) {
@@ -45,18 +46,33 @@ describe('a burst on a busy machine', () => {
 });
 
 describe('a leader that dies or fails', () => {
+  it('a leader marks in its lock when its AWS call began, after taking the lock and before ECR hears from it', async (t) => {
+    const env = freshEnv();
+    world.emulator.inject({ kind: 'hang', times: 1 });
+    const leader = spawn(HELPER_BIN, ['get'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+    t.after(() => leader.kill('SIGKILL'));
+    leader.stdin.end(HOST);
+    while (world.emulator.calls.length === 0) await sleep(20);
+    const heard = Date.now();
+    const locks = readdirSync(tokensDir(env)).filter((name) => name.endsWith('.lock'));
+    assert.equal(locks.length, 1);
+    const owner = parseOwner(readFileSync(join(tokensDir(env), locks[0] ?? ''), 'utf8'));
+    assert.equal(owner?.pid, leader.pid);
+    assert.ok(owner?.calling !== undefined && owner.since <= owner.calling && owner.calling <= heard, JSON.stringify(owner));
+  });
+
   it('a leader killed with SIGKILL while holding the flight: exactly one of the waiters takes over, for all', async () => {
     const env = freshEnv();
     world.emulator.inject({ kind: 'hang', times: 1 });
     const leader = spawn(HELPER_BIN, ['get'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
     leader.stdin.end(HOST);
     while (world.emulator.calls.length === 0) await sleep(20);
-    const waiters = Array.from({ length: 12 }, () => get(env, HOST, BURST_TIMEOUT_MS));
+    const waiters = burst(12, () => burstGet(env));
     // Most waiters find the lock held by the live leader by then; one that starts later finds
     // it dead: either way they take over by the same rule.
     await sleep(300);
     leader.kill('SIGKILL');
-    const results = await Promise.all(waiters);
+    const results = await waiters;
     for (const result of results) assertServed(result);
     assert.equal(world.emulator.calls.length, 2, 'the hung leader, then one taker-over for all twelve');
     assert.equal(new Set(results.map(secretOf)).size, 1);
@@ -70,9 +86,10 @@ describe('a leader that dies or fails', () => {
     // start; its third attempt is refused.
     world.emulator.inject({ kind: 'hang', times: 2 });
     world.emulator.inject({ kind: 'access-denied' });
-    const leader = get(env, HOST, BURST_TIMEOUT_MS);
+    const leader = burstGet(env);
     while (world.emulator.calls.length === 0) await sleep(20);
-    const results = await Promise.all([leader, ...Array.from({ length: 7 }, () => get(env, HOST, BURST_TIMEOUT_MS))]);
+    const others = burst(7, () => burstGet(env));
+    const results = [await leader, ...(await others)];
     for (const result of results) {
       assert.equal(result.code, 1);
       assert.match(result.stdout, /^cannot get an ECR token for \S+: AccessDeniedException: /);

@@ -4,10 +4,11 @@
  * from scratch — nothing of the machine's AWS_*, SSL or NODE_* settings leaks in — and
  * EC2 metadata is off unless a test points it at an emulator.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 
 /** dist/test/support → the repository root. */
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -46,22 +47,30 @@ export interface RunOptions {
   /** The test fails rather than hangs: the helper is killed after this long. */
   readonly timeoutMs?: number;
   readonly cwd?: string;
+  /**
+   * 'socket' (the default): Node's stdin pipe, closed once the test's event loop runs again.
+   * 'closed-pipe': a pipe written and closed before the helper starts, as Docker's Go client
+   * closes it at once: for bursts, where forking dozens of helpers keeps the loop from running.
+   */
+  readonly stdin?: 'socket' | 'closed-pipe';
 }
 
 export function runHelper(args: readonly string[], options: RunOptions): Promise<HelperResult> {
   return runCommand(HELPER_BIN, args, options);
 }
 
-export function runCommand(command: string, args: readonly string[], options: RunOptions): Promise<HelperResult> {
+export async function runCommand(command: string, args: readonly string[], options: RunOptions): Promise<HelperResult> {
+  const closedPipe = options.stdin === 'closed-pipe' ? await closedPipeHolding(options.input ?? '') : undefined;
   const started = process.hrtime.bigint();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, [...args], { env: options.env, cwd: options.cwd ?? options.env.HOME, stdio: 'pipe' });
+    const child = spawn(command, [...args], { env: options.env, cwd: options.cwd ?? options.env.HOME, stdio: [closedPipe ?? 'pipe', 'pipe', 'pipe'] });
+    if (closedPipe !== undefined) closeSync(closedPipe);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
     // A helper that stops reading early closes the pipe under a large payload: that is expected.
-    child.stdin.on('error', () => undefined);
+    child.stdin?.on('error', () => undefined);
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -77,6 +86,29 @@ export function runCommand(command: string, args: readonly string[], options: Ru
         elapsedMs: Number(process.hrtime.bigint() - started) / 1e6,
       });
     });
-    child.stdin.end(options.input ?? '');
+    child.stdin?.end(options.input ?? '');
   });
+}
+
+/**
+ * The read end of a pipe that holds `input` and has no writer left: read, it gives `input`, then
+ * end of file. A FIFO, opened for writing (read-write, which never blocks), filled, opened for
+ * reading, its writer closed, and its name removed; the input must fit in the pipe (64 KiB).
+ */
+async function closedPipeHolding(input: string | Buffer): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'closed-pipe-'));
+  try {
+    const fifo = join(dir, 'stdin');
+    await promisify(execFile)('mkfifo', ['-m', '600', fifo]);
+    const writer = openSync(fifo, 'r+');
+    try {
+      const bytes = Buffer.from(input);
+      for (let offset = 0; offset < bytes.length; ) offset += writeSync(writer, bytes, offset);
+      return openSync(fifo, 'r');
+    } finally {
+      closeSync(writer);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
