@@ -139,10 +139,13 @@ async function startWorld(inNetns: boolean): Promise<World> {
 /**
  * A fresh home (and so a fresh cache), with the environment both helpers get: keys, no metadata,
  * and ~/.aws/credentials with a profile `bench` holding the same keys, as many users have one.
+ * ~/.ecr exists, as wherever a `get` has run: a read-only command (`list`) creates no cache
+ * directory, so without one it would keep no code cache, and a `--only list` run would measure that.
  */
 function homeEnv(world: World, name: string, extra: Record<string, string> = {}): Record<string, string> {
   const home = join(world.home, name);
   mkdirSync(join(home, '.aws'), { recursive: true });
+  mkdirSync(join(home, '.ecr'), { mode: 0o700 });
   writeFileSync(join(home, '.aws', 'credentials'), `[bench]\naws_access_key_id = ${KEY_ID}\naws_secret_access_key = ${SECRET}\n`);
   return { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET, AWS_EC2_METADATA_DISABLED: 'true', ...extra };
 }
