@@ -29,7 +29,9 @@ describe('a burst on a busy machine', () => {
       return { region, result: await burstGet(env, hostIn(region)) };
     });
     const { calls, issued } = world.emulator;
-    assert.deepEqual(calls.map((call) => call.region).sort(), [...REGIONS].sort(), 'one call per registry');
+    const seen = JSON.stringify(calls.map((call) => [call.region, call.attempt ?? 1, call.status]));
+    assert.deepEqual(calls.map((call) => call.region).sort(), [...REGIONS].sort(), `one call per registry; [region, attempt, status]: ${seen}`);
+    for (const { region, result } of results) assert.equal(result.code, 0, `${region}: ${result.stdout}${result.stderr}`);
     const issuedIn = new Map(issued.map((token) => [token.region, token.password]));
     for (const { region, result } of results) {
       assertServed(result, hostIn(region));

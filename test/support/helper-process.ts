@@ -53,6 +53,8 @@ export interface RunOptions {
    * closes it at once: for bursts, where forking dozens of helpers keeps the loop from running.
    */
   readonly stdin?: 'socket' | 'closed-pipe';
+  /** Run under `nice -n <niceness>`: below the test process, whose emulators stand for AWS. */
+  readonly niceness?: number;
 }
 
 export function runHelper(args: readonly string[], options: RunOptions): Promise<HelperResult> {
@@ -63,7 +65,8 @@ export async function runCommand(command: string, args: readonly string[], optio
   const closedPipe = options.stdin === 'closed-pipe' ? await closedPipeHolding(options.input ?? '') : undefined;
   const started = process.hrtime.bigint();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, [...args], { env: options.env, cwd: options.cwd ?? options.env.HOME, stdio: [closedPipe ?? 'pipe', 'pipe', 'pipe'] });
+    const [file, ...argv] = options.niceness === undefined ? [command, ...args] : ['nice', '-n', String(options.niceness), command, ...args];
+    const child = spawn(file ?? command, argv, { env: options.env, cwd: options.cwd ?? options.env.HOME, stdio: [closedPipe ?? 'pipe', 'pipe', 'pipe'] });
     if (closedPipe !== undefined) closeSync(closedPipe);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
