@@ -6,7 +6,7 @@
  */
 import { stsEndpointOverride } from './endpoints';
 import { ExplainedError } from './errors';
-import { credentialsProvider, explainCredentials, NETWORK_LIMITS, requestHandlerOptions, type FetchContext } from './fetch-token';
+import { credentialsProvider, explainCredentials, NETWORK_LIMITS, requestHandler, type FetchContext } from './fetch-token';
 
 /** Who a plan's credentials act as, in STS's words. */
 export interface CallerIdentity {
@@ -22,7 +22,7 @@ export async function fetchCallerIdentity(region: string, context: FetchContext)
   const client = new STSClient({
     region,
     credentials: credentialsProvider(context.plan ?? { kind: 'default-chain' }, context),
-    requestHandler: requestHandlerOptions(context.env),
+    requestHandler: requestHandler(context.env),
     maxAttempts: NETWORK_LIMITS.credentialServiceMaxAttempts,
     ...(endpoint === undefined ? {} : { endpoint }),
   });

@@ -21,6 +21,7 @@ import { lastChildExit, watchChildProcesses } from './child-processes';
 import { CredentialsUnavailableError, ExplainedError, explainCredentialsFailure, explainProviderNote, type ChainReasons, type CredentialsFailureContext } from './errors';
 import { readCaBundle } from './ca-bundle';
 import { afterTimeLimit } from './time-limit';
+import { timeLimitedRequestHandler, type RequestHandler } from './request-handler';
 import { keepMetadataDirect, proxyAgentsFor } from './proxy-agent';
 
 /**
@@ -72,20 +73,19 @@ export const fetchRegistryToken: TokenFetcher = (registry, context) =>
   registry.kind === 'private' ? fetchPrivateToken(registry, context) : fetchPublicToken(registry, context);
 
 /**
- * Limits, the proxy agents when a proxy variable is set, and the CAs of AWS_CA_BUNDLE when it
- * names some (docs/SPEC.md section 7). Throws an ExplainedError when AWS_CA_BUNDLE is unusable.
+ * The SDK's HTTP handler with our limits, the proxy agents when a proxy variable is set, and the
+ * CAs of AWS_CA_BUNDLE when it names some (docs/SPEC.md section 7). Throws an ExplainedError
+ * when AWS_CA_BUNDLE is unusable.
  */
-export function requestHandlerOptions(env: Environment) {
+export function requestHandler(env: Environment): RequestHandler {
   const ca = readCaBundle(env);
   const agents = proxyAgentsFor(env, NETWORK_LIMITS.connectionTimeoutMs, ca);
-  return {
+  const options = {
     connectionTimeout: NETWORK_LIMITS.connectionTimeoutMs,
-    requestTimeout: NETWORK_LIMITS.requestTimeoutMs,
-    // Without it the SDK only warns when requestTimeout passes, and goes on waiting.
-    throwOnRequestTimeout: true,
     // Agent options, for the SDK to make its agent with (keeping its own keepAlive and sockets).
     ...(agents.httpsAgent === undefined && ca !== undefined ? { httpsAgent: { ca } } : agents),
   };
+  return timeLimitedRequestHandler(options, NETWORK_LIMITS.requestTimeoutMs);
 }
 
 /**
@@ -99,7 +99,7 @@ export function credentialChainOptions(env: Environment, logger: Logger, trace?:
     timeout: NETWORK_LIMITS.credentialEndpointTimeoutMs,
     maxRetries: NETWORK_LIMITS.credentialEndpointRetries,
     // STS, SSO and SSO-OIDC: through the proxy. The metadata endpoints use clients of their own.
-    clientConfig: { requestHandler: requestHandlerOptions(env), maxAttempts: NETWORK_LIMITS.credentialServiceMaxAttempts },
+    clientConfig: { requestHandler: requestHandler(env), maxAttempts: NETWORK_LIMITS.credentialServiceMaxAttempts },
     logger: sdkLogger(logger, trace),
   };
 }
@@ -115,7 +115,7 @@ export function clientConfig(registry: EcrRegistry, context: FetchContext) {
   return {
     region,
     credentials: credentialsProvider(context.plan ?? { kind: 'default-chain' }, context),
-    requestHandler: requestHandlerOptions(context.env),
+    requestHandler: requestHandler(context.env),
     maxAttempts: NETWORK_LIMITS.maxAttempts,
     ...variant,
     ...(endpoint === undefined ? {} : { endpoint }),

@@ -6,14 +6,14 @@
  * the rows group by group.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { FLIGHT_LIMITS, GET_DEADLINE_MS } from '../../src/service/token-service';
 import { ACCOUNT, ECS_AUTH_TOKEN, HOST, roleArn, secretOf, STATIC_KEYS, type CredentialWorld, type Home } from '../support/credential-world';
-import { HELPER_BIN, runCommand, type Env } from '../support/helper-process';
+import { HELPER_BIN, runCommand, runHelper, type Env } from '../support/helper-process';
 import { TEST_SEED } from '../support/seed';
 import { writeSsoTokenCache } from '../support/sso-emulator';
 import { makeWebIdentityToken } from '../support/sts-emulator';
@@ -58,8 +58,17 @@ const NO_CREDENTIALS_MS = 5_000;
  */
 const LIVE_LOCK_MS = FLIGHT_LIMITS.callWaitMs + GET_DEADLINE_MS;
 const KILL_ROUNDS = 8;
+/** Longer than an attempt's limit (NETWORK_LIMITS.requestTimeoutMs) and than the deadline of a get. */
+const STARVED_MS = GET_DEADLINE_MS + 1_500;
 /** A call signed on a clock hours off: refused for the skew once, which the SDK corrects, then answered. */
 const SKEWED_CALL = 2;
+
+async function untilEcrIsCalled(scene: Scene, who: string): Promise<void> {
+  for (let waited = 0; scene.world.ecr.calls.length === 0; waited += 20) {
+    assert.ok(waited < 60_000, `${who} reached ECR`);
+    await sleep(20);
+  }
+}
 
 const lines = (...text: string[]): string => `${text.join('\n')}\n`;
 const SOURCES_TRIED = /^no AWS credentials found \(tried environment variables AWS_ACCESS_KEY_ID\/AWS_SECRET_ACCESS_KEY, profile "default" in .*, web identity \(AWS_WEB_IDENTITY_TOKEN_FILE\), /;
@@ -447,16 +456,29 @@ export const FAULT_ROWS: readonly FaultRow[] = [
       const leader = spawn(HELPER_BIN, ['get'], { env: scene.env, stdio: ['pipe', 'ignore', 'ignore'] });
       scene.onCleanup(() => leader.kill('SIGKILL'));
       leader.stdin.end(HOST);
-      for (let waited = 0; scene.world.ecr.calls.length === 0; waited += 20) {
-        assert.ok(waited < 60_000, 'the leader reached ECR');
-        await sleep(20);
-      }
+      await untilEcrIsCalled(scene, 'the leader');
       leader.kill('SIGSTOP');
       const result = await scene.get();
       assert.equal(leader.exitCode ?? leader.signalCode, null, 'the stopped leader is left alone');
       return result;
     },
     expect: { exit: 0, answer: 'new token', cache: 'the new token', withinMs: LIVE_LOCK_MS, ecrCalls: 2 },
+  },
+  {
+    group: 'processes',
+    fault: `a helper starved of CPU while ECR answers it (stopped for ${STARVED_MS / 1000} s: past each attempt's limit and the deadline)`,
+    arrange: (scene) => scene.world.ecr.inject({ kind: 'latency', delayMs: 200, times: 1 }),
+    act: async (scene) => {
+      let helper: ChildProcess | undefined;
+      const result = runHelper(['get'], { env: scene.env, input: HOST, timeoutMs: 60_000 + STARVED_MS, onSpawn: (child) => (helper = child) });
+      await untilEcrIsCalled(scene, 'the helper');
+      // The answer, held back 200 ms, reaches the helper's socket while it is stopped.
+      helper?.kill('SIGSTOP');
+      await sleep(STARVED_MS);
+      helper?.kill('SIGCONT');
+      return result;
+    },
+    expect: { exit: 0, answer: 'new token', cache: 'the new token', withinMs: STARVED_MS + GET_DEADLINE_MS, ecrCalls: 1 },
   },
   {
     group: 'processes',

@@ -4,7 +4,7 @@
  * from scratch — nothing of the machine's AWS_*, SSL or NODE_* settings leaks in — and
  * EC2 metadata is off unless a test points it at an emulator.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -55,6 +55,8 @@ export interface RunOptions {
   readonly stdin?: 'socket' | 'closed-pipe';
   /** Run under `nice -n <niceness>`: below the test process, whose emulators stand for AWS. */
   readonly niceness?: number;
+  /** Given the helper's process as it starts: for a test that signals it. */
+  readonly onSpawn?: (child: ChildProcess) => void;
 }
 
 export function runHelper(args: readonly string[], options: RunOptions): Promise<HelperResult> {
@@ -68,6 +70,7 @@ export async function runCommand(command: string, args: readonly string[], optio
     const [file, ...argv] = options.niceness === undefined ? [command, ...args] : ['nice', '-n', String(options.niceness), command, ...args];
     const child = spawn(file ?? command, argv, { env: options.env, cwd: options.cwd ?? options.env.HOME, stdio: [closedPipe ?? 'pipe', 'pipe', 'pipe'] });
     if (closedPipe !== undefined) closeSync(closedPipe);
+    options.onSpawn?.(child);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
