@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { Environment } from '../config/settings';
 import { afterTimeLimit } from './time-limit';
+import { MetadataAgent } from './metadata-agent';
 import { decideProxy, readProxySettings, type Proxy, type ProxySettings, type ProxyTarget, type TargetProtocol } from './proxy';
 
 /** A proxy that is unusable, unreachable, or refused the call: the message names it, never its credentials. */
@@ -208,8 +209,9 @@ export function proxyAgentsFor(env: Environment, connectTimeoutMs: number, ca?: 
  * The SDK reaches EC2 instance metadata and the container credentials endpoint with a bare
  * `http.request`, so through Node's global agent, which NODE_USE_ENV_PROXY=1 (Node 22.21+ and
  * 24.5+) sends to HTTP_PROXY. Those endpoints must never go through a proxy, whose own metadata
- * would answer (docs/SPEC.md section 7): this process gets a global agent that goes direct.
+ * would answer (docs/SPEC.md section 7): this process gets a global agent that goes direct,
+ * and whose sockets judge their timeout after the answer at hand (metadata-agent.ts).
  */
 export function keepMetadataDirect(): void {
-  http.globalAgent = new http.Agent({ keepAlive: true });
+  http.globalAgent = new MetadataAgent({ keepAlive: true });
 }

@@ -60,14 +60,31 @@ const LIVE_LOCK_MS = FLIGHT_LIMITS.callWaitMs + GET_DEADLINE_MS;
 const KILL_ROUNDS = 8;
 /** Longer than an attempt's limit (NETWORK_LIMITS.requestTimeoutMs) and than the deadline of a get. */
 const STARVED_MS = GET_DEADLINE_MS + 1_500;
+/** Longer than a request to the metadata endpoints may take (NETWORK_LIMITS.credentialEndpointTimeoutMs), and all their attempts. */
+const METADATA_STARVED_MS = 2_000;
 /** A call signed on a clock hours off: refused for the skew once, which the SDK corrects, then answered. */
 const SKEWED_CALL = 2;
 
-async function untilEcrIsCalled(scene: Scene, who: string): Promise<void> {
-  for (let waited = 0; scene.world.ecr.calls.length === 0; waited += 20) {
-    assert.ok(waited < 60_000, `${who} reached ECR`);
+async function until(happened: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !happened(); waited += 20) {
+    assert.ok(waited < 60_000, what);
     await sleep(20);
   }
+}
+
+/**
+ * A get of HOST whose helper is stopped with SIGSTOP for `stoppedMs` once `reached` holds, then
+ * continued: a helper starved of CPU. The emulator's answer, held back by the row's latency fault
+ * (longer than this poll's 20 ms), reaches the helper's socket while it is stopped.
+ */
+async function getStarvedWhen(scene: Scene, reached: () => boolean, what: string, stoppedMs: number): Promise<ActResult> {
+  let helper: ChildProcess | undefined;
+  const result = runHelper(['get'], { env: scene.env, input: HOST, timeoutMs: 60_000 + stoppedMs, onSpawn: (child) => (helper = child) });
+  await until(reached, what);
+  helper?.kill('SIGSTOP');
+  await sleep(stoppedMs);
+  helper?.kill('SIGCONT');
+  return result;
 }
 
 const lines = (...text: string[]): string => `${text.join('\n')}\n`;
@@ -257,6 +274,16 @@ export const FAULT_ROWS: readonly FaultRow[] = [
     credentials: metadata,
     arrange: (scene) => scene.world.imds[0].inject({ kind: 'hang' }),
     expect: { exit: 1, answer: new RegExp(`${SOURCES_TRIED.source}EC2 instance metadata at http://127\\.0\\.0\\.1:\\d+\\)$`), cache: 'nothing', withinMs: NO_CREDENTIALS_MS, ecrCalls: 0 },
+  },
+  {
+    group: 'credential sources',
+    fault: `a helper starved of CPU while EC2 instance metadata answers its token request (stopped for ${METADATA_STARVED_MS / 1000} s)`,
+    credentials: metadata,
+    arrange: (scene) => scene.world.imds[0].inject({ kind: 'latency', delayMs: 100, times: 1, operation: 'GetToken' }),
+    act: (scene) => getStarvedWhen(scene, () => scene.world.imds[0].calls.length > 0, 'the helper reached instance metadata', METADATA_STARVED_MS),
+    expect: { exit: 0, answer: 'new token', cache: 'the new token', withinMs: METADATA_STARVED_MS + GET_DEADLINE_MS, ecrCalls: 1 },
+    // The token answer was taken: no request timed out, and none went without the token.
+    check: (scene) => assert.deepEqual(scene.world.imds[0].calls.map((call) => call.operation), ['GetToken', 'ListRoles', 'GetRoleCredentials']),
   },
   {
     group: 'credential sources',
@@ -456,7 +483,7 @@ export const FAULT_ROWS: readonly FaultRow[] = [
       const leader = spawn(HELPER_BIN, ['get'], { env: scene.env, stdio: ['pipe', 'ignore', 'ignore'] });
       scene.onCleanup(() => leader.kill('SIGKILL'));
       leader.stdin.end(HOST);
-      await untilEcrIsCalled(scene, 'the leader');
+      await until(() => scene.world.ecr.calls.length > 0, 'the leader reached ECR');
       leader.kill('SIGSTOP');
       const result = await scene.get();
       assert.equal(leader.exitCode ?? leader.signalCode, null, 'the stopped leader is left alone');
@@ -468,16 +495,7 @@ export const FAULT_ROWS: readonly FaultRow[] = [
     group: 'processes',
     fault: `a helper starved of CPU while ECR answers it (stopped for ${STARVED_MS / 1000} s: past each attempt's limit and the deadline)`,
     arrange: (scene) => scene.world.ecr.inject({ kind: 'latency', delayMs: 200, times: 1 }),
-    act: async (scene) => {
-      let helper: ChildProcess | undefined;
-      const result = runHelper(['get'], { env: scene.env, input: HOST, timeoutMs: 60_000 + STARVED_MS, onSpawn: (child) => (helper = child) });
-      await untilEcrIsCalled(scene, 'the helper');
-      // The answer, held back 200 ms, reaches the helper's socket while it is stopped.
-      helper?.kill('SIGSTOP');
-      await sleep(STARVED_MS);
-      helper?.kill('SIGCONT');
-      return result;
-    },
+    act: (scene) => getStarvedWhen(scene, () => scene.world.ecr.calls.length > 0, 'the helper reached ECR', STARVED_MS),
     expect: { exit: 0, answer: 'new token', cache: 'the new token', withinMs: STARVED_MS + GET_DEADLINE_MS, ecrCalls: 1 },
   },
   {
