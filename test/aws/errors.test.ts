@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TokenFormatError } from '../../src/aws/authorization-token';
 import { DeadlineError, explainAwsFailure, explainCredentialsFailure, explainProviderNote, withDeadline } from '../../src/aws/errors';
+import { blockEventLoop } from '../support/event-loop';
 import { loopbackPair } from '../support/loopback-pair';
 
 const context = { api: 'ECR', credentialSources: ['environment variables', 'profile "default"', 'EC2 instance metadata'] };
@@ -57,7 +58,7 @@ describe('withDeadline', () => {
       serverSide.write('the answer');
       const guarded = withDeadline(answer, 20, 'late');
       // Blocked past the deadline, as a starved process is: the timer is due before the read.
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+      blockEventLoop(300);
       assert.equal(await guarded, 'the answer');
     } finally {
       close();

@@ -7,8 +7,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { MetadataAgent } from '../../src/aws/metadata-agent';
-
-const block = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+import { blockEventLoop } from '../support/event-loop';
 
 /** A GET through a MetadataAgent with the SDK's kind of timeout: its body, or 'timeout'. */
 async function getThroughAgent(onRequest: (req: IncomingMessage, res: ServerResponse) => void, timeoutMs: number): Promise<string> {
@@ -43,7 +42,7 @@ describe('MetadataAgent', () => {
     // Node's idle timer is due before the answer in the socket is read.
     const body = await getThroughAgent((_req, res) => {
       res.end('the token');
-      block(600);
+      blockEventLoop(600);
     }, 100);
     assert.equal(body, 'the token');
   });

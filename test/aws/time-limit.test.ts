@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { afterTimeLimit } from '../../src/aws/time-limit';
+import { blockEventLoop } from '../support/event-loop';
 import { loopbackPair } from '../support/loopback-pair';
 
 describe('afterTimeLimit', () => {
@@ -29,7 +30,7 @@ describe('afterTimeLimit', () => {
       client.once('data', () => cancel());
       serverSide.write('the answer');
       // Blocked past the limit, as a starved process is: the timer is due before the read.
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+      blockEventLoop(300);
       await sleep(50);
       assert.equal(judged, false, 'the answer was at hand');
     } finally {

@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import { FLIGHT_LIMITS, GET_DEADLINE_MS } from '../../src/service/token-service';
 import { ACCOUNT, ECS_AUTH_TOKEN, HOST, roleArn, secretOf, STATIC_KEYS, type CredentialWorld, type Home } from '../support/credential-world';
 import { HELPER_BIN, runCommand, runHelper, type Env } from '../support/helper-process';
+import { until } from '../support/event-loop';
 import { TEST_SEED } from '../support/seed';
 import { writeSsoTokenCache } from '../support/sso-emulator';
 import { makeWebIdentityToken } from '../support/sts-emulator';
@@ -64,13 +65,6 @@ const STARVED_MS = GET_DEADLINE_MS + 1_500;
 const METADATA_STARVED_MS = 2_000;
 /** A call signed on a clock hours off: refused for the skew once, which the SDK corrects, then answered. */
 const SKEWED_CALL = 2;
-
-async function until(happened: () => boolean, what: string): Promise<void> {
-  for (let waited = 0; !happened(); waited += 20) {
-    assert.ok(waited < 60_000, what);
-    await sleep(20);
-  }
-}
 
 /**
  * A get of HOST whose helper is stopped with SIGSTOP for `stoppedMs` once `reached` holds, then
