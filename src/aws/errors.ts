@@ -7,6 +7,7 @@ import { errorCode } from '../fs/private-dir';
 import { SharedFileError } from '../identity/shared-files';
 import { TokenFormatError } from './authorization-token';
 import { afterTimeLimit } from './time-limit';
+import type { WhenOutbound } from './outbound';
 
 export interface FailureContext {
   /** Which API was called: `ECR` or `ECR Public`. */
@@ -217,15 +218,39 @@ export class DeadlineError extends Error {
   override readonly name = 'DeadlineError';
 }
 
-/** `work`, or a DeadlineError once `milliseconds` have passed (judged after the I/O at hand: time-limit.ts). */
-export async function withDeadline<T>(work: Promise<T>, milliseconds: number, message: string): Promise<T> {
-  let cancel: (() => void) | undefined;
+export interface OutboundDeadline {
+  /** How long the call may take once its first request or process has gone out. */
+  readonly answerMs: number;
+  readonly answerMessage: string;
+  /** How long it may take, after `start` returns, to send that first request. */
+  readonly sendMs: number;
+  readonly sendMessage: string;
+}
+
+/**
+ * The call `start` begins, or a DeadlineError: `answerMs` after its first request or process
+ * went out (whenOutbound), or `sendMs` after `start` returned if none went out by then. Both
+ * judged after the I/O at hand (time-limit.ts). `start` runs inside the watch, so no request can
+ * slip out unseen; what it does before it returns (loading the AWS SDK) is not timed.
+ */
+export async function withDeadlineFromFirstRequest<T>(start: () => Promise<T>, limits: OutboundDeadline, whenOutbound: WhenOutbound): Promise<T> {
+  let fail: (error: DeadlineError) => void = () => undefined;
   const deadline = new Promise<never>((_, reject) => {
-    cancel = afterTimeLimit(milliseconds, () => reject(new DeadlineError(message)));
+    fail = reject;
+  });
+  let gone = false;
+  let cancel = (): void => undefined;
+  const stopWatching = whenOutbound(() => {
+    gone = true;
+    cancel();
+    cancel = afterTimeLimit(limits.answerMs, () => fail(new DeadlineError(limits.answerMessage)));
   });
   try {
+    const work = start();
+    if (!gone) cancel = afterTimeLimit(limits.sendMs, () => fail(new DeadlineError(limits.sendMessage)));
     return await Promise.race([work, deadline]);
   } finally {
-    cancel?.();
+    stopWatching();
+    cancel();
   }
 }

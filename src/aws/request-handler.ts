@@ -5,11 +5,14 @@
  * Why: that `requestTimeout` is a bare timer. A helper starved of CPU past it (a loaded host;
  * shown by stopping the helper with SIGSTOP while ECR answers) runs the timer before it reads the
  * answer already in its socket: it drops an answer that came in time and sends the request again,
- * and after three such attempts fails with "timed out" although AWS answered every one.
+ * and after three such attempts fails with "timed out" although AWS answered every one. The
+ * limit also counts from when the attempt's request starts, and again once it is all sent, not
+ * from when the SDK hands it over: a helper starved in between sends late and is answered late.
  * The connection timeout stays the handler's: it sets that timer only for a connection still
  * pending a second in, so a helper starved through a quick connect finds the connection made.
  */
 import type { NodeHttpHandler, NodeHttpHandlerOptions } from '@smithy/node-http-handler';
+import { whenRequestStarts } from './outbound';
 import { afterTimeLimit } from './time-limit';
 
 /** What the SDK's clients call on a request handler. */
@@ -36,19 +39,36 @@ function handleWithinTimeLimit(handler: NodeHttpHandler, request: Parameters<Han
   if (caller?.aborted) attempt.abort();
   else if (caller !== undefined && 'addEventListener' in caller) caller.addEventListener('abort', () => attempt.abort(), { once: true });
   return new Promise((resolve, reject) => {
-    const cancel = afterTimeLimit(limitMs, () => {
-      // The name and code the handler gives its own timeouts: the SDK retries it, errors.ts words it.
-      const timedOut = Object.assign(new Error(`no answer within ${limitMs} ms`), { name: 'TimeoutError', code: 'ETIMEDOUT' });
-      reject(timedOut);
-      attempt.abort(timedOut);
+    let settled = false;
+    let cancel = (): void => undefined;
+    const startLimit = (): void => {
+      if (settled) return;
+      cancel();
+      cancel = afterTimeLimit(limitMs, () => {
+        // The name and code the handler gives its own timeouts: the SDK retries it, errors.ts words it.
+        const timedOut = Object.assign(new Error(`no answer within ${limitMs} ms`), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+        reject(timedOut);
+        attempt.abort(timedOut);
+      });
+    };
+    // Counted from when the request starts, and again once it is all sent: time the helper spent
+    // starved before then is not the server's (a request sent late gets its answer late).
+    const stopWatching = whenRequestStarts(request, (started) => {
+      startLimit();
+      started.once('finish', startLimit);
     });
+    const settle = (): void => {
+      settled = true;
+      stopWatching();
+      cancel();
+    };
     handler.handle(request, { ...options, abortSignal: attempt.signal, requestTimeout: 0 }).then(
       (answer) => {
-        cancel();
+        settle();
         resolve(answer);
       },
       (error: unknown) => {
-        cancel();
+        settle();
         reject(error);
       },
     );

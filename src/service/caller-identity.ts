@@ -17,7 +17,7 @@ export async function askCallerIdentity(plan: CredentialPlan, region: string, co
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { fetchCallerIdentity } = require('../aws/caller-identity') as typeof import('../aws/caller-identity');
-    return { caller: await withinGetDeadline(fetchCallerIdentity(region, { env, logger, plan })) };
+    return { caller: await withinGetDeadline(() => fetchCallerIdentity(region, { env, logger, plan })) };
   } catch (error) {
     return { cause: explainAwsFailure(error, { api: 'STS', endpoint: stsEndpointOverride(env), credentialSources: credentialSourcesOf(plan, context) }) };
   }

@@ -5,8 +5,9 @@
  * whose credentials (the plan); what they print is theirs.
  */
 import type { RegistryToken } from '../aws/authorization-token';
-import { explainAwsFailure, withDeadline } from '../aws/errors';
+import { explainAwsFailure, withDeadlineFromFirstRequest } from '../aws/errors';
 import { endpointOverride } from '../aws/endpoints';
+import { whenFirstOutbound } from '../aws/outbound';
 import { getTokenThroughCache, type FlightLimits, type ServedToken } from '../cache/cached-token';
 import { FlightLocks } from '../cache/single-flight';
 import { openTokenStore } from '../cache/token-store';
@@ -19,13 +20,16 @@ import type { EcrRegistry } from '../registry/parse';
 import { cacheSlotFor, type TokenRequest } from './cache-slot';
 import type { HelperContext } from './context';
 
-/** The longest a token request waits on AWS in all, retries included: a hang must not block a pull. */
+/**
+ * The longest a token request waits on AWS in all, retries included, from its first request (or
+ * credential_process) on: a hang must not block a pull.
+ */
 export const GET_DEADLINE_MS = 15_000;
 
 /**
  * The single flight's bounds (docs/SPEC.md section 4). A leader's AWS call ends by
- * GET_DEADLINE_MS after it began; twice that lets a starved leader store what it got, and still
- * bounds a waiter behind a holder that never lets go. Before its call a leader loads the AWS SDK,
+ * GET_DEADLINE_MS after its first request; twice that lets a starved leader store what it got,
+ * and still bounds a waiter behind a holder that never lets go. Before its call a leader loads the AWS SDK,
  * which has no deadline and at a load average of 40 on 2 cores has taken more than 30 s: a
  * leader that has not marked its call yet is waited on for up to 2 minutes. Waiters wake when the
  * lock file changes; the poll behind that starts at 50 ms and backs off to 1 s, which is also how
@@ -83,18 +87,35 @@ export async function obtainToken(request: TokenRequest, context: HelperContext)
 }
 
 /**
- * One call to AWS for the registry's token, bypassing the cache, within GET_DEADLINE_MS of when it
- * begins: after the AWS SDK is loaded, when `calling` is told.
+ * One call to AWS for the registry's token, bypassing the cache, within GET_DEADLINE_MS of its
+ * first request. It begins after the AWS SDK is loaded, when `calling` is told.
  */
 export function fetchWithDeadline(request: TokenRequest, context: HelperContext, calling?: () => void): Promise<RegistryToken> {
-  const call = context.fetchToken()(request.registry, { env: context.env, logger: context.logger, plan: request.plan });
-  calling?.();
-  return withinGetDeadline(call);
+  return withinGetDeadline(() => {
+    const call = context.fetchToken()(request.registry, { env: context.env, logger: context.logger, plan: request.plan });
+    calling?.();
+    return call;
+  });
 }
 
-/** Any call to AWS a command makes, bounded as a token request is: a hang must not block anyone. */
-export function withinGetDeadline<T>(work: Promise<T>): Promise<T> {
-  return withDeadline(work, GET_DEADLINE_MS, `no answer from AWS within ${GET_DEADLINE_MS / 1000} s`);
+/**
+ * Any call to AWS a command makes, `start`ed and bounded as a token request is: a hang must not
+ * block anyone.
+ *
+ * From the start of a call (the AWS SDK loaded) to its first request, the helper only computes
+ * and reads files: a few tens of milliseconds of CPU, which a helper starved at a load of 60 on
+ * 2 cores has taken more than 15 s to get. That stretch has a bound of its own, four times the
+ * deadline, for what nobody foresaw (a FIFO where the SDK reads a file).
+ */
+export function withinGetDeadline<T>(start: () => Promise<T>): Promise<T> {
+  const sendMs = 4 * GET_DEADLINE_MS;
+  const limits = {
+    answerMs: GET_DEADLINE_MS,
+    answerMessage: `no answer from AWS within ${GET_DEADLINE_MS / 1000} s`,
+    sendMs,
+    sendMessage: `the request to AWS was not sent within ${sendMs / 1000} s`,
+  };
+  return withDeadlineFromFirstRequest(start, limits, whenFirstOutbound);
 }
 
 /** A failure to get the registry's token, in one line for a person. */

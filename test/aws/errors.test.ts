@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TokenFormatError } from '../../src/aws/authorization-token';
-import { DeadlineError, explainAwsFailure, explainCredentialsFailure, explainProviderNote, withDeadline } from '../../src/aws/errors';
+import { DeadlineError, explainAwsFailure, explainCredentialsFailure, explainProviderNote, withDeadlineFromFirstRequest, type OutboundDeadline } from '../../src/aws/errors';
+import type { WhenOutbound } from '../../src/aws/outbound';
 import { blockEventLoop } from '../support/event-loop';
 import { loopbackPair } from '../support/loopback-pair';
 
@@ -44,19 +45,71 @@ describe('explainAwsFailure', () => {
   });
 });
 
-describe('withDeadline', () => {
-  it('passes a prompt answer through', async () => {
-    assert.equal(await withDeadline(Promise.resolve(7), 1000, 'late'), 7);
+describe('withDeadlineFromFirstRequest', () => {
+  /** A whenOutbound the test fires by hand: `goOut()` is the call's first request. */
+  function byHand() {
+    let listener = (): void => undefined;
+    let watching = false;
+    const whenOutbound: WhenOutbound = (heard) => {
+      listener = heard;
+      watching = true;
+      return () => {
+        watching = false;
+      };
+    };
+    return { whenOutbound, goOut: () => listener(), watching: () => watching };
+  }
+  const limits = (answerMs: number, sendMs: number): OutboundDeadline => ({ answerMs, answerMessage: 'no answer', sendMs, sendMessage: 'not sent' });
+  const isDeadline = (message: string) => (error: unknown) => error instanceof DeadlineError && error.message === message;
+  const never = (): Promise<never> => new Promise(() => undefined);
+
+  it('passes a prompt answer through and stops listening', async () => {
+    const outbound = byHand();
+    assert.equal(await withDeadlineFromFirstRequest(() => Promise.resolve(7), limits(1000, 1000), outbound.whenOutbound), 7);
+    assert.equal(outbound.watching(), false);
   });
-  it('gives up on a promise that never settles', async () => {
-    await assert.rejects(withDeadline(new Promise(() => undefined), 20, 'late'), (error: unknown) => error instanceof DeadlineError && error.message === 'late');
+  it('gives up answerMs after the first request when no answer comes', async () => {
+    const outbound = byHand();
+    const call = withDeadlineFromFirstRequest(() => (outbound.goOut(), never()), limits(20, 60_000), outbound.whenOutbound);
+    await assert.rejects(call, isDeadline('no answer'));
+    assert.equal(outbound.watching(), false);
+  });
+  it('gives up sendMs after the start when no request goes out', async () => {
+    const outbound = byHand();
+    await assert.rejects(withDeadlineFromFirstRequest(never, limits(60_000, 20), outbound.whenOutbound), isDeadline('not sent'));
+  });
+  it('gives a call starved of CPU before its first request the whole answer limit from that request', async () => {
+    const outbound = byHand();
+    const call = withDeadlineFromFirstRequest(
+      () =>
+        new Promise<string>((resolve) => {
+          // Starved past the answer limit before it asks anybody; then it asks, and the answer
+          // comes well within the limit (its timer falls due before the limit's, loaded or not).
+          blockEventLoop(300);
+          outbound.goOut();
+          setTimeout(() => resolve('the answer'), 50);
+        }),
+      limits(100, 60_000),
+      outbound.whenOutbound,
+    );
+    assert.equal(await call, 'the answer');
+  });
+  it('a request sent late in the send limit still has the whole answer limit', async () => {
+    const outbound = byHand();
+    const call = withDeadlineFromFirstRequest(
+      () => new Promise<string>((resolve) => setTimeout(() => (outbound.goOut(), setTimeout(() => resolve('answered'), 60)), 60)),
+      limits(1_000, 100),
+      outbound.whenOutbound,
+    );
+    assert.equal(await call, 'answered');
   });
   it('takes an answer that came in time to a process starved past the deadline', async () => {
     const { client, serverSide, close } = await loopbackPair();
     try {
+      const outbound = byHand();
       const answer = new Promise<string>((resolve) => client.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+      const guarded = withDeadlineFromFirstRequest(() => (outbound.goOut(), answer), limits(20, 20), outbound.whenOutbound);
       serverSide.write('the answer');
-      const guarded = withDeadline(answer, 20, 'late');
       // Blocked past the deadline, as a starved process is: the timer is due before the read.
       blockEventLoop(300);
       assert.equal(await guarded, 'the answer');

@@ -36,14 +36,20 @@ async function getThroughAgent(onRequest: (req: IncomingMessage, res: ServerResp
   }
 }
 
+/** A timeout within which a server in this process surely reads the request, and a starved spell past it. */
+const TIMEOUT_MS = 2_000;
+const STARVED_MS = 3_000;
+
 describe('MetadataAgent', () => {
   it('takes an answer that came in time in a process starved past the socket timeout', async () => {
     // The server answers, then the process is blocked past the timeout, as a starved helper is:
-    // Node's idle timer is due before the answer in the socket is read.
+    // Node's idle timer is due before the answer in the socket is read. The timeout is generous
+    // so that the server, in this same process, gets the request within it however loaded the
+    // machine; the block is longer still.
     const body = await getThroughAgent((_req, res) => {
       res.end('the token');
-      blockEventLoop(600);
-    }, 100);
+      blockEventLoop(STARVED_MS);
+    }, TIMEOUT_MS);
     assert.equal(body, 'the token');
   });
 

@@ -3,6 +3,7 @@
  * (src/aws/request-handler.ts), against a plain HTTP server on loopback.
  */
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
@@ -46,6 +47,13 @@ async function withHandler(
   }
 }
 
+/**
+ * For the starved cases: a limit within which the server, in this same process, surely answers a
+ * request however loaded the machine, and a starved spell past it.
+ */
+const LIMIT_MS = 2_000;
+const STARVED_MS = 3_000;
+
 describe('timeLimitedRequestHandler', () => {
   it('gives the answer that comes within the limit', () =>
     withHandler((_req, res) => res.end('{"ok":true}'), 5_000, async (handler, server) => {
@@ -69,14 +77,33 @@ describe('timeLimitedRequestHandler', () => {
     withHandler(
       (_req, res) => {
         res.end('{"ok":true}');
-        blockEventLoop(600);
+        blockEventLoop(STARVED_MS);
       },
-      100,
+      LIMIT_MS,
       async (handler, server) => {
         const { response } = await handler.handle(server.request('/starved'));
         assert.equal(response.statusCode, 200);
       },
     ));
+
+  it('counts the limit from when the request is sent: a process starved before it sends is answered', () =>
+    withHandler((_req, res) => res.end('{"ok":true}'), LIMIT_MS, async (handler, server) => {
+      // Subscribed before the handler's own listener: the process is blocked past the limit after
+      // the attempt began and before its request goes out, as a starved helper is.
+      let blocked = false;
+      const starve = (): void => {
+        if (!blocked) blockEventLoop(STARVED_MS);
+        blocked = true;
+      };
+      subscribe('http.client.request.start', starve);
+      try {
+        const { response } = await handler.handle(server.request('/starved-before-sending'));
+        assert.equal(response.statusCode, 200);
+        assert.equal(blocked, true);
+      } finally {
+        unsubscribe('http.client.request.start', starve);
+      }
+    }));
 
   it('stops when the caller aborts', () =>
     withHandler(() => undefined, 30_000, async (handler, server) => {

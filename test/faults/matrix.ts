@@ -65,20 +65,30 @@ const STARVED_MS = GET_DEADLINE_MS + 1_500;
 const METADATA_STARVED_MS = 2_000;
 /** A call signed on a clock hours off: refused for the skew once, which the SDK corrects, then answered. */
 const SKEWED_CALL = 2;
+const STOP_AT_FIRST_REQUEST = join(__dirname, '..', 'support', 'stop-at-first-request.js');
 
 /**
  * A get of HOST whose helper is stopped with SIGSTOP for `stoppedMs` once `reached` holds, then
  * continued: a helper starved of CPU. The emulator's answer, held back by the row's latency fault
  * (longer than this poll's 20 ms), reaches the helper's socket while it is stopped.
  */
-async function getStarvedWhen(scene: Scene, reached: () => boolean, what: string, stoppedMs: number): Promise<ActResult> {
+async function getStarvedWhen(scene: Scene, reached: (helper: ChildProcess) => boolean, what: string, stoppedMs: number, env = scene.env): Promise<ActResult> {
   let helper: ChildProcess | undefined;
-  const result = runHelper(['get'], { env: scene.env, input: HOST, timeoutMs: 60_000 + stoppedMs, onSpawn: (child) => (helper = child) });
-  await until(reached, what);
+  const result = runHelper(['get'], { env, input: HOST, timeoutMs: 60_000 + stoppedMs, onSpawn: (child) => (helper = child) });
+  await until(() => helper !== undefined && reached(helper), what);
   helper?.kill('SIGSTOP');
   await sleep(stoppedMs);
   helper?.kill('SIGCONT');
   return result;
+}
+
+/** Whether the process is stopped (state T in /proc/PID/stat); false once it is gone. */
+function isStopped(process: ChildProcess): boolean {
+  try {
+    return / T /.test(readFileSync(`/proc/${process.pid}/stat`, 'utf8').replace(/^.*\)/s, ')'));
+  } catch {
+    return false;
+  }
 }
 
 const lines = (...text: string[]): string => `${text.join('\n')}\n`;
@@ -490,6 +500,17 @@ export const FAULT_ROWS: readonly FaultRow[] = [
     fault: `a helper starved of CPU while ECR answers it (stopped for ${STARVED_MS / 1000} s: past each attempt's limit and the deadline)`,
     arrange: (scene) => scene.world.ecr.inject({ kind: 'latency', delayMs: 200, times: 1 }),
     act: (scene) => getStarvedWhen(scene, () => scene.world.ecr.calls.length > 0, 'the helper reached ECR', STARVED_MS),
+    expect: { exit: 0, answer: 'new token', cache: 'the new token', withinMs: STARVED_MS + GET_DEADLINE_MS, ecrCalls: 1 },
+  },
+  {
+    group: 'processes',
+    fault: `a helper starved of CPU after its call began, before its request (stopped for ${STARVED_MS / 1000} s: past its attempt's limit and the deadline)`,
+    act: (scene) =>
+      getStarvedWhen(scene, isStopped, 'the helper stopped itself at its first request', STARVED_MS, {
+        ...scene.env,
+        NODE_OPTIONS: `${scene.env.NODE_OPTIONS ?? ''} --require ${STOP_AT_FIRST_REQUEST}`,
+      }),
+    // Nobody was asked until the helper went on: AWS had the whole deadline and a whole attempt, and answered the first.
     expect: { exit: 0, answer: 'new token', cache: 'the new token', withinMs: STARVED_MS + GET_DEADLINE_MS, ecrCalls: 1 },
   },
   {
