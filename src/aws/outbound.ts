@@ -16,19 +16,7 @@ export type WhenOutbound = (listener: () => void) => () => void;
 const REQUEST_START = 'http.client.request.start';
 const OUTBOUND_CHANNELS = [REQUEST_START, 'child_process'] as const;
 
-export const whenFirstOutbound: WhenOutbound = (listener) => {
-  let told = false;
-  const tell = (): void => {
-    if (told) return;
-    told = true;
-    listener();
-  };
-  for (const name of OUTBOUND_CHANNELS) subscribe(name, tell);
-  // Not from inside `tell`: leaving a channel while it publishes could skip the subscriber after us.
-  return () => {
-    for (const name of OUTBOUND_CHANNELS) unsubscribe(name, tell);
-  };
-};
+export const whenFirstOutbound: WhenOutbound = (listener) => hearOnce(OUTBOUND_CHANNELS, () => true, () => listener());
 
 /** What an HTTP request is made from: the SDK's request, before Node makes it a ClientRequest. */
 export interface RequestShape {
@@ -42,19 +30,33 @@ export interface RequestShape {
  * request); returns the stop.
  */
 export function whenRequestStarts(shape: RequestShape, listener: (started: ClientRequest) => void): () => void {
-  let told = false;
-  const hear = (message: unknown): void => {
-    const started = (message as { request?: ClientRequest }).request;
-    if (told || started === undefined || !madeFrom(started, shape)) return;
-    told = true;
-    listener(started);
-  };
-  subscribe(REQUEST_START, hear);
-  return () => {
-    unsubscribe(REQUEST_START, hear);
-  };
+  return hearOnce(
+    [REQUEST_START],
+    (message) => {
+      const started = (message as { request?: ClientRequest }).request;
+      return started !== undefined && madeFrom(started, shape) ? started : undefined;
+    },
+    listener,
+  );
 }
 
 function madeFrom(started: ClientRequest, shape: RequestShape): boolean {
   return started.method === shape.method && Object.entries(shape.headers).every(([name, value]) => String(started.getHeader(name)) === value);
+}
+
+/** Tells `listener` what `pick` finds in the first message on `channels` it finds anything in; returns the stop. */
+function hearOnce<T>(channels: readonly string[], pick: (message: unknown) => T | undefined, listener: (found: T) => void): () => void {
+  let told = false;
+  const hear = (message: unknown): void => {
+    if (told) return;
+    const found = pick(message);
+    if (found === undefined) return;
+    told = true;
+    listener(found);
+  };
+  for (const name of channels) subscribe(name, hear);
+  // Not from inside `hear`: leaving a channel while it publishes could skip the subscriber after us.
+  return () => {
+    for (const name of channels) unsubscribe(name, hear);
+  };
 }

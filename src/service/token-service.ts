@@ -29,9 +29,9 @@ export const GET_DEADLINE_MS = 15_000;
 /**
  * The single flight's bounds (docs/SPEC.md section 4). A leader's AWS call ends by
  * GET_DEADLINE_MS after its first request; twice that lets a starved leader store what it got,
- * and still bounds a waiter behind a holder that never lets go. Before its call a leader loads the AWS SDK,
- * which has no deadline and at a load average of 40 on 2 cores has taken more than 30 s: a
- * leader that has not marked its call yet is waited on for up to 2 minutes. Waiters wake when the
+ * and still bounds a waiter behind a holder that never lets go. Before its call a leader loads
+ * the AWS SDK, which has no deadline and at a load average of 40 on 2 cores has taken more than
+ * 30 s: a leader that has not marked its call yet is waited on for up to 2 minutes. Waiters wake when the
  * lock file changes; the poll behind that starts at 50 ms and backs off to 1 s, which is also how
  * soon a leader killed with SIGKILL is noticed.
  */

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HOST, assertOneLineFailure, startCredentialWorld, type CredentialWorld, type Home } from '../support/credential-world';
-import { HELPER_BIN } from '../support/helper-process';
+import { HELPER_BIN, processState } from '../support/helper-process';
 
 let world: CredentialWorld;
 before(async () => {
@@ -36,12 +36,8 @@ function filesUnder(dir: string): Array<[string, string]> {
 
 /** Running, by /proc: not gone, not a zombie waiting to be reaped. */
 function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch {
-    return false;
-  }
+  const state = processState(pid);
+  return state !== undefined && state !== 'Z' && state !== 'X';
 }
 
 /** Waits (generously: the machine may be loaded) until none of `pids` runs; those still running. */

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { FLIGHT_LIMITS, GET_DEADLINE_MS } from '../../src/service/token-service';
 import { ACCOUNT, ECS_AUTH_TOKEN, HOST, roleArn, secretOf, STATIC_KEYS, type CredentialWorld, type Home } from '../support/credential-world';
-import { HELPER_BIN, runCommand, runHelper, type Env } from '../support/helper-process';
+import { HELPER_BIN, processState, runCommand, runHelper, type Env } from '../support/helper-process';
 import { until } from '../support/event-loop';
 import { TEST_SEED } from '../support/seed';
 import { writeSsoTokenCache } from '../support/sso-emulator';
@@ -82,14 +82,7 @@ async function getStarvedWhen(scene: Scene, reached: (helper: ChildProcess) => b
   return result;
 }
 
-/** Whether the process is stopped (state T in /proc/PID/stat); false once it is gone. */
-function isStopped(process: ChildProcess): boolean {
-  try {
-    return / T /.test(readFileSync(`/proc/${process.pid}/stat`, 'utf8').replace(/^.*\)/s, ')'));
-  } catch {
-    return false;
-  }
-}
+const isStopped = (process: ChildProcess): boolean => process.pid !== undefined && processState(process.pid) === 'T';
 
 const lines = (...text: string[]): string => `${text.join('\n')}\n`;
 const SOURCES_TRIED = /^no AWS credentials found \(tried environment variables AWS_ACCESS_KEY_ID\/AWS_SECRET_ACCESS_KEY, profile "default" in .*, web identity \(AWS_WEB_IDENTITY_TOKEN_FILE\), /;

@@ -5,7 +5,7 @@
  * EC2 metadata is off unless a test points it at an emulator.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +23,16 @@ export interface HelperResult {
 }
 
 export type Env = Record<string, string>;
+
+/** A process's state letter from /proc/PID/stat (R, S, T, Z, …); undefined once it is gone. */
+export function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0];
+  } catch {
+    return undefined;
+  }
+}
 
 /** A temporary HOME, removed by the returned cleanup. */
 export function makeTempHome(prefix = 'ecr-login-test-'): { home: string; cleanup: () => void } {
