@@ -7,10 +7,10 @@
  *   node dist/scripts/build-standalone.js [--arch x64|arm64|host]…   (default: both)
  *
  * Steps: the Node binary of EMBEDDED_NODE from the npm registry (`node-linux-<arch>`, checked
- * against its pinned integrity, kept in .cache/node/), stripped of its symbols; three bundles
+ * against its pinned integrity, kept in .cache/node/), stripped of its symbols; four bundles
  * made with esbuild: `main` (the fast path, as bin/ runs it), `helper` (the full command line,
- * an asset loaded when the fast path declines) and `dependencies` (the AWS SDK, pino and
- * commander, an asset loaded on a miss); V8's code cache for each asset, and the SEA blob with
+ * an asset loaded when the fast path declines), `dependencies` (the AWS SDK and commander, an
+ * asset loaded when the SDK makes a call) and `logging` (pino, loaded to log); V8's code cache for each asset, and the SEA blob with
  * the code cache of `main`, all made by the embedded Node itself (under
  * qemu-user for the other architecture: a code cache is only good on the architecture that
  * made it); the blob injected with postject (Node 24 has no --build-sea); a smoke run.
@@ -21,7 +21,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSy
 import { basename, dirname, join, relative } from 'node:path';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { ARCHES, COMMAND, EMBEDDED_NODE, hostArch, NOTICES_PATH, parseArches, REPO_ROOT, sha256File, STANDALONE_DIR, standalonePath, writeChecksum, type Arch } from './artifacts';
-import { codeCacheAsset, DEPENDENCIES_ASSET, HELPER_ASSET } from '../src/standalone/embedded-dependencies';
+import { codeCacheAsset, dependencyAsset, HELPER_ASSET } from '../src/standalone/embedded-dependencies';
 
 /** Node's fixed sentinel: postject flips it so that the binary looks for its blob. */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -33,8 +33,10 @@ interface Bundling {
   readonly version: string;
   fastPathBundleOptions(target: string): BuildOptions;
   helperBundleOptions(target: string): BuildOptions;
-  dependenciesBundleOptions(target: string, names: ReadonlySet<string>): BuildOptions;
+  dependenciesBundleOptions(target: string, names: Iterable<string>): BuildOptions;
   packagesThrough(loader: string, load: string, names: Set<string>): Plugin;
+  /** Group (`dependencies`, `logging`) → the names of `names` in it. */
+  namesByGroup(names: Iterable<string>): Map<string, string[]>;
   requireBuiltinImports(file: string): void;
   readonly NOTICE_RULE: string;
   packageNotices(metafiles: readonly Metafile[]): string[];
@@ -118,11 +120,11 @@ interface Bundles {
   readonly main: string;
   /** Asset name → its script. */
   readonly assets: Readonly<Record<string, string>>;
-  /** What went into the three, for the notices. */
+  /** What went into them, for the notices. */
   readonly metafiles: readonly Metafile[];
 }
 
-/** The three scripts of the executable, the same for every architecture. */
+/** The scripts of the executable, the same for every architecture. */
 async function makeBundles(nodeMajor: string): Promise<Bundles> {
   const target = `node${nodeMajor}`;
   const packages = new Set<string>();
@@ -143,14 +145,20 @@ async function makeBundles(nodeMajor: string): Promise<Bundles> {
     plugins: [bundling.packagesThrough(join(REPO_ROOT, 'src', 'standalone', 'embedded-dependencies.ts'), 'embeddedDependency', packages)],
     metafile: true,
   });
-  const dependencies = join(WORK_DIR, DEPENDENCIES_ASSET);
-  const result = await build({ ...bundling.dependenciesBundleOptions(target, packages), outfile: dependencies, metafile: true });
-  bundling.requireBuiltinImports(dependencies);
-  for (const [name, file] of [['main', main], [HELPER_ASSET, helper], [DEPENDENCIES_ASSET, dependencies]] as const) {
+  const groups = await Promise.all(
+    [...bundling.namesByGroup(packages)].map(async ([group, names]) => {
+      const file = join(WORK_DIR, dependencyAsset(group));
+      const result = await build({ ...bundling.dependenciesBundleOptions(target, names), outfile: file, metafile: true });
+      bundling.requireBuiltinImports(file);
+      return { asset: dependencyAsset(group), file, metafile: result.metafile };
+    }),
+  );
+  const assets: Record<string, string> = { [HELPER_ASSET]: helper, ...Object.fromEntries(groups.map(({ asset, file }) => [asset, file])) };
+  for (const [name, file] of [['main', main], ...Object.entries(assets)] as const) {
     const left = /\bimport\s*\(\s*[^)]/.exec(readFileSync(file, 'utf8'));
     if (left !== null) throw new Error(`${name} still has a dynamic import(), which a SEA cannot run: …${left.input.slice(left.index, left.index + 80)}…`);
   }
-  return { main, assets: { [HELPER_ASSET]: helper, [DEPENDENCIES_ASSET]: dependencies }, metafiles: [fastPath.metafile, full.metafile, result.metafile] };
+  return { main, assets, metafiles: [fastPath.metafile, full.metafile, ...groups.map(({ metafile }) => metafile)] };
 }
 
 async function buildStandalone(arch: Arch, bundles: Bundles): Promise<void> {

@@ -12,10 +12,11 @@
 // - docker-credential-ecr-login-full.js: the command line and every verb;
 // - docker-credential-ecr-login-commands.js: the operator commands (configure, doctor,
 //   get-login-password, cache), loaded only when one of them runs;
-// - docker-credential-ecr-login-dependencies.js: the packages the last two use (the AWS SDK,
-//   pino, commander), minified, compiled with V8's code cache (src/cli/bundled-dependencies.ts)
-//   on the first call that needs one of them. Its SHA-256 is written into the two, which name
-//   its code cache after it. THIRD-PARTY-NOTICES next to it holds the licenses of what it bundles.
+// - docker-credential-ecr-login-dependencies.js and docker-credential-ecr-login-logging.js: the
+//   packages the last two use (the AWS SDK and commander; pino), minified, compiled with V8's code
+//   cache (src/cli/bundled-dependencies.ts) on the first call that needs one of them. Their
+//   SHA-256s are written into the two, which name the code caches after them. THIRD-PARTY-NOTICES
+//   next to them holds the licenses of what they bundle.
 // One file compiles faster than twenty-odd modules, and one with a code cache is not compiled.
 // Plain JavaScript, so that `npm install` (prepare) can run it before anything is compiled.
 // The standalone executable (scripts/build-standalone.ts) builds its bundles from the same options.
@@ -30,10 +31,34 @@ const FULL_FILE = 'docker-credential-ecr-login-full.js';
 const FAST_FILE = 'docker-credential-ecr-login-fast.js';
 const FULL_LOADER_FILE = 'docker-credential-ecr-login-full-loader.js';
 const COMMANDS_FILE = 'docker-credential-ecr-login-commands.js';
-const DEPENDENCIES_FILE = 'docker-credential-ecr-login-dependencies.js';
 
-/** Packages left out of the helper's bundle, for a bundle of their own: loaded only when a call needs them. */
-const EXTERNAL_PACKAGES = ['@aws-sdk/*', '@smithy/*', 'pino', 'commander'];
+/**
+ * Packages left out of the helper's bundle, for bundles of their own, each loaded only when a
+ * call needs one of its packages. pino is apart: a miss that signs its own call logs it, and
+ * need not read the AWS SDK's megabyte to do so.
+ */
+const DEPENDENCY_GROUPS = {
+  dependencies: ['@aws-sdk/*', '@smithy/*', 'commander'],
+  logging: ['pino'],
+};
+const EXTERNAL_PACKAGES = Object.values(DEPENDENCY_GROUPS).flat();
+
+/** The npm package's file of a group of packages. */
+const dependencyFile = (group) => `docker-credential-ecr-login-${group}.js`;
+
+/** The group a package's bundle is: the first whose patterns match its name. */
+function dependencyGroup(name) {
+  const found = Object.entries(DEPENDENCY_GROUPS).find(([, patterns]) => packagePattern(patterns).test(name));
+  if (found === undefined) throw new Error(`${name} is in no dependency group`);
+  return found[0];
+}
+
+/** The names of `names` in each group that has any. */
+function namesByGroup(names) {
+  const groups = new Map();
+  for (const name of [...names].sort()) groups.set(dependencyGroup(name), [...(groups.get(dependencyGroup(name)) ?? []), name]);
+  return groups;
+}
 
 /** Options every bundle of the helper's own code shares, for a Node target: its version written in (src/verbs/version.ts). */
 function commonOptions(target) {
@@ -85,8 +110,8 @@ function escapeRegExp(text) {
 }
 
 /**
- * Each require of a package of EXTERNAL_PACKAGES becomes `require(<loader>).<load>('<package>')`:
- * the package comes from the dependencies bundle. The names are collected into `names`, for it.
+ * Each require of a package of EXTERNAL_PACKAGES becomes `require(<loader>).<load>('<package>',
+ * '<group>')`: the package comes from its group's bundle. The names are collected into `names`, for them.
  */
 function packagesThrough(loader, load, names) {
   return {
@@ -97,7 +122,7 @@ function packagesThrough(loader, load, names) {
         return { path: args.path, namespace: 'bundled-package' };
       });
       esbuild.onLoad({ filter: /.*/, namespace: 'bundled-package' }, (args) => ({
-        contents: `module.exports = require(${JSON.stringify(loader)}).${load}(${JSON.stringify(args.path)});`,
+        contents: `module.exports = require(${JSON.stringify(loader)}).${load}(${JSON.stringify(args.path)}, ${JSON.stringify(dependencyGroup(args.path))});`,
         resolveDir: root,
         loader: 'js',
       }));
@@ -176,14 +201,21 @@ async function buildHelperAndDependencies(bin) {
       plugins: [packagesThrough(loader, 'bundledDependency', names)],
     }),
   ];
-  // First which packages they use, then the bundle of those, then the two with its digest.
+  // First which packages they use, then the bundles of those, then the two with their digests.
   await Promise.all(bundles(commonOptions('node20').define, false));
-  const dependencies = join(bin, DEPENDENCIES_FILE);
-  const { metafile } = await build({ ...dependenciesBundleOptions('node20', names), outfile: dependencies, metafile: true });
-  requireBuiltinImports(dependencies);
-  const header = `docker-credential-ecr-login ${version}, npm package: third-party software bundled in ${DEPENDENCIES_FILE}`;
-  writeFileSync(join(bin, 'THIRD-PARTY-NOTICES'), `${[header, ...packageNotices([metafile])].join('\n\n')}\n`);
-  await Promise.all(bundles({ ...commonOptions('node20').define, DEPENDENCIES_DIGEST: JSON.stringify(sha256File(dependencies)) }, true));
+  const groups = [...namesByGroup(names)];
+  const metafiles = await Promise.all(
+    groups.map(async ([group, groupNames]) => {
+      const file = join(bin, dependencyFile(group));
+      const { metafile } = await build({ ...dependenciesBundleOptions('node20', groupNames), outfile: file, metafile: true });
+      requireBuiltinImports(file);
+      return metafile;
+    }),
+  );
+  const header = `docker-credential-ecr-login ${version}, npm package: third-party software bundled in ${groups.map(([group]) => dependencyFile(group)).join(' and ')}`;
+  writeFileSync(join(bin, 'THIRD-PARTY-NOTICES'), `${[header, ...packageNotices(metafiles)].join('\n\n')}\n`);
+  const digests = Object.fromEntries(groups.map(([group]) => [group, sha256File(join(bin, dependencyFile(group)))]));
+  await Promise.all(bundles({ ...commonOptions('node20').define, DEPENDENCY_DIGESTS: JSON.stringify(digests) }, true));
 }
 
 if (require.main === module) {
@@ -220,6 +252,7 @@ if (require.main === module) {
 
 module.exports = {
   EXTERNAL_PACKAGES,
+  namesByGroup,
   MINIFY,
   NOTICE_RULE,
   dependenciesBundleOptions,

@@ -1,13 +1,13 @@
 /**
  * Run by build-standalone.ts under the very Node the executable embeds (through qemu-user for
  * another architecture): compiles an asset script as the executable will, runs it, writes V8's
- * code cache, and checks that V8 takes it back. For the dependencies asset it first loads every
+ * code cache, and checks that V8 takes it back. For an asset of packages it first loads every
  * package in it, so that V8 has compiled their start-up code too.
  *
  * Usage: node make-code-cache.js <asset name> <script> <code cache file>
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { compileAsset, DEPENDENCIES_ASSET, type DependencyTable } from '../src/standalone/embedded-dependencies';
+import { compileAsset, HELPER_ASSET, type DependencyTable } from '../src/standalone/embedded-dependencies';
 
 const [asset, sourceFile, cacheFile] = process.argv.slice(2);
 if (asset === undefined || sourceFile === undefined || cacheFile === undefined) {
@@ -16,7 +16,8 @@ if (asset === undefined || sourceFile === undefined || cacheFile === undefined) 
 }
 const source = readFileSync(sourceFile, 'utf8');
 const { script, exports: loaded } = compileAsset(asset, source);
-if (asset === DEPENDENCIES_ASSET) for (const load of Object.values(loaded as DependencyTable)) load();
+// Every asset but the helper is a table of packages.
+if (asset !== HELPER_ASSET) for (const load of Object.values(loaded as DependencyTable)) load();
 const cache = script.createCachedData();
 writeFileSync(cacheFile, cache);
 if (compileAsset(asset, source, cache).cacheRejected) {

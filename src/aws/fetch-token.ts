@@ -6,12 +6,14 @@
  *
  * Credentials come from the SDK's default Node chain (`fromNodeProviderChain`), with our own
  * time limits (below), its messages routed to our log, and its failures put into one line.
+ * With static keys the first attempt is made without the SDK, which is then not loaded at all
+ * unless that attempt fails in a way the SDK retries (direct-token.ts).
  */
 import { homedir } from 'node:os';
 import type { Environment } from '../config/settings';
 import { activeProfile, decideCredentialSource } from '../identity/credential-chain';
 import { describeCredentialSources } from '../identity/credential-sources';
-import { chainEnvironment, type CredentialPlan, type DefaultChainPlan } from '../identity/plan';
+import { chainEnvironment, DEFAULT_CHAIN, type CredentialPlan, type DefaultChainPlan } from '../identity/plan';
 import { readSharedConfigTexts } from '../identity/shared-files';
 import type { Logger } from '../logging/logger';
 import { ECR_PUBLIC_REGION, type EcrRegistry, type PrivateRegistry, type PublicRegistry } from '../registry/parse';
@@ -20,6 +22,8 @@ import { endpointOverride, endpointVariant } from './endpoints';
 import { lastChildExit, watchChildProcesses } from './child-processes';
 import { CredentialsUnavailableError, ExplainedError, explainCredentialsFailure, explainProviderNote, type ChainReasons, type CredentialsFailureContext } from './errors';
 import { readCaBundle } from './ca-bundle';
+import { directCallFor, handoverDelayMs, readDirectAnswer, signedDirectRequest, type DirectCall } from './direct-token';
+import { exchange, type HttpAnswer } from './https-exchange';
 import { afterTimeLimit } from './time-limit';
 import { timeLimitedRequestHandler, type RequestHandler } from './request-handler';
 import { keepMetadataDirect, proxyAgentsFor } from './proxy-agent';
@@ -69,8 +73,57 @@ export interface FetchContext {
 
 export type TokenFetcher = (registry: EcrRegistry, context: FetchContext) => Promise<RegistryToken>;
 
-export const fetchRegistryToken: TokenFetcher = (registry, context) =>
-  registry.kind === 'private' ? fetchPrivateToken(registry, context) : fetchPublicToken(registry, context);
+export const fetchRegistryToken: TokenFetcher = async (registry, context) => {
+  const direct = directCallFor(registry, context.plan ?? DEFAULT_CHAIN, context.env, readSharedConfigTexts(context.env, homeDirOf(context.env)));
+  let handover: SdkHandover = {};
+  if (direct !== undefined) {
+    const outcome = await callDirectly(direct, registry, context);
+    if (outcome.kind === 'token') return outcome.token;
+    handover = outcome.handover;
+  }
+  return registry.kind === 'private' ? fetchPrivateToken(registry, context, handover) : fetchPublicToken(registry, context, handover);
+};
+
+/** What the SDK's client is told when it takes over from a direct call: the attempts left, and the clock the answer showed. */
+interface SdkHandover {
+  readonly maxAttempts?: number;
+  readonly systemClockOffset?: number;
+}
+
+type DirectOutcome = { readonly kind: 'token'; readonly token: RegistryToken } | { readonly kind: 'handover'; readonly handover: SdkHandover };
+
+/** The call without the SDK (direct-token.ts); a failure the SDK would retry is handed over to it. */
+async function callDirectly(call: DirectCall, registry: EcrRegistry, context: FetchContext): Promise<DirectOutcome> {
+  const ca = readCaBundle(context.env);
+  context.logger.debug({ registry: registry.host, region: call.region, endpoint: call.url.origin, direct: true }, 'calling GetAuthorizationToken');
+  const requestedAt = Date.now();
+  const retry = async (reason: string, throttled: boolean, systemClockOffset?: number): Promise<DirectOutcome> => {
+    context.logger.debug({ registry: registry.host, reason }, 'the AWS SDK makes the remaining attempts');
+    await new Promise((resolve) => setTimeout(resolve, handoverDelayMs({ throttled }, Math.random)));
+    return { kind: 'handover', handover: { maxAttempts: NETWORK_LIMITS.maxAttempts - 1, ...(systemClockOffset === undefined ? {} : { systemClockOffset }) } };
+  };
+  let answer: HttpAnswer;
+  try {
+    answer = await exchange({ url: call.url, ...signedDirectRequest(call, new Date(requestedAt)), body: call.body, ...(ca === undefined ? {} : { ca }) }, NETWORK_LIMITS);
+  } catch (error) {
+    // The SDK's own attempt then meets the same network, and words what it met.
+    return retry(error instanceof Error ? `${error.name}: ${sanitizeSdkText(error.message)}` : 'network failure', false);
+  }
+  const read = readDirectAnswer(call, answer);
+  switch (read.kind) {
+    case 'token':
+      return { kind: 'token', token: toRegistryToken(read.authorizationToken, read.expiresAt, requestedAt, context.logger) };
+    case 'failed':
+      throw read.error;
+    case 'retry':
+      return retry(read.reason, read.throttled, read.clockOffsetMs);
+  }
+}
+
+/** Where the SDK looks for ~/.aws: HOME first, as its getHomeDir does. */
+function homeDirOf(env: Environment): string {
+  return env.HOME || env.USERPROFILE || homedir();
+}
 
 /**
  * The SDK's HTTP handler with our limits, the proxy agents when a proxy variable is set, and the
@@ -225,10 +278,10 @@ function chainReasons(trace: ChainTrace): { profile?: string; container?: string
   return { ...(profile === undefined ? {} : { profile }), ...(container === undefined ? {} : { container }) };
 }
 
-async function fetchPrivateToken(registry: PrivateRegistry, context: FetchContext): Promise<RegistryToken> {
+async function fetchPrivateToken(registry: PrivateRegistry, context: FetchContext, handover: SdkHandover): Promise<RegistryToken> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { ECRClient, GetAuthorizationTokenCommand } = require('@aws-sdk/client-ecr') as typeof import('@aws-sdk/client-ecr');
-  const client = new ECRClient(clientConfig(registry, context));
+  const client = new ECRClient({ ...clientConfig(registry, context), ...handover });
   try {
     const requestedAt = Date.now();
     const answer = await client.send(new GetAuthorizationTokenCommand({ registryIds: [registry.accountId] }));
@@ -241,10 +294,10 @@ async function fetchPrivateToken(registry: PrivateRegistry, context: FetchContex
   }
 }
 
-async function fetchPublicToken(registry: PublicRegistry, context: FetchContext): Promise<RegistryToken> {
+async function fetchPublicToken(registry: PublicRegistry, context: FetchContext, handover: SdkHandover): Promise<RegistryToken> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { ECRPUBLICClient, GetAuthorizationTokenCommand } = require('@aws-sdk/client-ecr-public') as typeof import('@aws-sdk/client-ecr-public');
-  const client = new ECRPUBLICClient(clientConfig(registry, context));
+  const client = new ECRPUBLICClient({ ...clientConfig(registry, context), ...handover });
   try {
     const requestedAt = Date.now();
     const answer = await client.send(new GetAuthorizationTokenCommand({}));
@@ -285,8 +338,7 @@ function planFailureContext(context: FetchContext, reasons: ChainReasons): Crede
 
 /** What the failure message may say about the chain: read from the environment and the shared files. */
 export function credentialsFailureContext(env: Environment, reasons: ChainReasons = {}): CredentialsFailureContext {
-  // Where the SDK looks for ~/.aws: HOME first, as its getHomeDir does.
-  const homeDir = env.HOME || env.USERPROFILE || homedir();
+  const homeDir = homeDirOf(env);
   const files = readSharedConfigTexts(env, homeDir);
   const profileName = activeProfile(env);
   const sourcesTried = describeCredentialSources(env, homeDir, files, {

@@ -90,6 +90,18 @@ export function decideCredentialSource(env: Environment, files: SharedConfigText
   return { source: 'profile', profile: { name, ...profile }, fallback };
 }
 
+/**
+ * A static profile's own keys, as the SDK's `resolveStaticCredentials` takes them (with its
+ * session token, if any); undefined when the profile does not hold both the key id and the secret.
+ */
+export function staticProfileKeys(name: string, files: SharedConfigTexts): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined {
+  const data = mergeProfiles(files).profiles[name];
+  if (data === undefined || !isStatic(data) || inheritedName(name)) return undefined;
+  const { aws_access_key_id: accessKeyId, aws_secret_access_key: secretAccessKey, aws_session_token: sessionToken } = data;
+  if (!accessKeyId || !secretAccessKey) return undefined;
+  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+}
+
 /** Steps 4 to 6 of the chain. */
 export function fallbackSource(env: Environment): FallbackSource {
   if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN) {

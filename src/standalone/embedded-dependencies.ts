@@ -4,31 +4,37 @@
  *
  * - the full command line (`helper.js`: src/cli/main.ts and every verb), when the fast path of
  *   the main script declines;
- * - the packages (`dependencies.js`: the AWS SDK, pino, commander), when a call needs one.
+ * - the packages, when a call needs one: `dependencies.js` (the AWS SDK, commander) and
+ *   `logging.js` (pino), as the npm package groups them (scripts/bundle.js).
  *
  * The main script is only the fast path, so that a cache hit starts as fast as Node itself
  * (putting the 1.7 MB of packages in the main script cost 1.4–1.9× a bare Node start; issue 10).
  *
  * The build (scripts/build-standalone.ts) rewrites each `require('<package>')` of the helper to
- * `embeddedDependency('<package>')`, and makes the code caches with `compileAsset`, so that V8
- * accepts them here.
+ * `embeddedDependency('<package>', '<group>')`, and makes the code caches with `compileAsset`, so
+ * that V8 accepts them here.
  */
 import { Script } from 'node:vm';
 import type { FullCommandLine } from '../cli/launch';
 
 export const HELPER_ASSET = 'helper.js';
-export const DEPENDENCIES_ASSET = 'dependencies.js';
+/** The asset of a group of packages. */
+export const dependencyAsset = (group: string): string => `${group}.js`;
 /** The name of an asset's code cache. */
 export const codeCacheAsset = (asset: string): string => asset.replace(/\.js$/, '.cache');
 
 /** Package name → its module, loaded on first use. */
 export type DependencyTable = Readonly<Record<string, () => unknown>>;
 
-let table: DependencyTable | undefined;
+const tables = new Map<string, DependencyTable>();
 
-/** The module of a package the build put in the dependencies asset. */
-export function embeddedDependency(name: string): unknown {
-  table ??= loadAsset(DEPENDENCIES_ASSET) as DependencyTable;
+/** The module of a package the build put in the asset of `group`. */
+export function embeddedDependency(name: string, group: string): unknown {
+  let table = tables.get(group);
+  if (table === undefined) {
+    table = loadAsset(dependencyAsset(group)) as DependencyTable;
+    tables.set(group, table);
+  }
   const load = table[name];
   // Only a build that missed a package can get here.
   if (load === undefined) throw new Error(`this executable was built without ${name}`);

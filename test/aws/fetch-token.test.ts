@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { ECRPUBLICClient, GetAuthorizationTokenCommand as GetPublicAuthorizationTokenCommand } from '@aws-sdk/client-ecr-public';
+import { directCallFor } from '../../src/aws/direct-token';
 import { clientConfig, expiryDoubt, toRegistryToken } from '../../src/aws/fetch-token';
+import { DEFAULT_CHAIN } from '../../src/identity/plan';
 import { silentLogger, type Logger } from '../../src/logging/logger';
 import { parseRegistry, type EcrRegistry } from '../../src/registry/parse';
 
@@ -66,6 +68,24 @@ describe('endpoint chosen from the registry host, with the real SDK', () => {
     const env = { AWS_ENDPOINT_URL_ECR: 'http://127.0.0.1:4566', AWS_ENDPOINT_URL_ECR_PUBLIC: 'http://127.0.0.1:4567' };
     assert.equal(await resolvedEndpoint('123456789012.dkr-ecr-fips.us-east-1.amazonaws.com', env), 'http://127.0.0.1:4566/');
     assert.equal(await resolvedEndpoint('ecr-public.aws.com', env), 'http://127.0.0.1:4567/');
+  });
+
+  it('a call made without the SDK goes where the SDK would send it, or is left to the SDK', async () => {
+    const keys = { AWS_ACCESS_KEY_ID: 'AKIDUNIT', AWS_SECRET_ACCESS_KEY: 'unit' };
+    const overrides = { AWS_ENDPOINT_URL_ECR: 'http://127.0.0.1:4566', AWS_ENDPOINT_URL_ECR_PUBLIC: 'https://localhost:4567' };
+    const made: string[] = [];
+    for (const [host] of cases) {
+      for (const env of [keys, { ...keys, ...overrides }]) {
+        const registry = parseRegistry(host) as EcrRegistry;
+        const direct = directCallFor(registry, DEFAULT_CHAIN, env, {});
+        if (direct === undefined) continue;
+        made.push(host);
+        assert.equal(direct.url.href, await resolvedEndpoint(host, env), host);
+      }
+    }
+    // Every host with an override, and the standard ones without.
+    assert.deepEqual([...new Set(made)], cases.map(([host]) => host));
+    assert.equal(made.length, cases.length + 3);
   });
 });
 

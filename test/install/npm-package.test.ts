@@ -27,14 +27,14 @@ interface Manifest {
 const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as Manifest;
 
 describe('the npm package', () => {
-  it('npm pack ships the launcher, the six bundles and the notices of what they bundle, the man page when there is one, README and LICENSE: nothing else', () => {
+  it('npm pack ships the launcher, the seven bundles and the notices of what they bundle, the man page when there is one, README and LICENSE: nothing else', () => {
     const packed = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO_ROOT, encoding: 'utf8', env: process.env });
     assert.equal(packed.status, 0, packed.stderr);
     const [tarball] = JSON.parse(packed.stdout) as Array<{ files: Array<{ path: string }> }>;
     const manPages = existsSync(join(REPO_ROOT, 'man')) ? readdirSync(join(REPO_ROOT, 'man')).map((name) => `man/${name}`) : [];
     assert.deepEqual(
       tarball?.files.map((file) => file.path).sort(),
-      ['LICENSE', 'README.md', 'bin/docker-credential-ecr-login', 'dist/bin/THIRD-PARTY-NOTICES', 'dist/bin/docker-credential-ecr-login-commands.js', 'dist/bin/docker-credential-ecr-login-dependencies.js', 'dist/bin/docker-credential-ecr-login-fast.js', 'dist/bin/docker-credential-ecr-login-full-loader.js', 'dist/bin/docker-credential-ecr-login-full.js', 'dist/bin/docker-credential-ecr-login.js', 'package.json', ...manPages].sort(),
+      ['LICENSE', 'README.md', 'bin/docker-credential-ecr-login', 'dist/bin/THIRD-PARTY-NOTICES', 'dist/bin/docker-credential-ecr-login-commands.js', 'dist/bin/docker-credential-ecr-login-dependencies.js', 'dist/bin/docker-credential-ecr-login-fast.js', 'dist/bin/docker-credential-ecr-login-full-loader.js', 'dist/bin/docker-credential-ecr-login-full.js', 'dist/bin/docker-credential-ecr-login-logging.js', 'dist/bin/docker-credential-ecr-login.js', 'package.json', ...manPages].sort(),
     );
   });
 
@@ -46,6 +46,7 @@ describe('the npm package', () => {
       'docker-credential-ecr-login-full.js',
       'docker-credential-ecr-login-commands.js',
       'docker-credential-ecr-login-dependencies.js',
+      'docker-credential-ecr-login-logging.js',
     ];
     const bundle = bundleFiles.map((file) => readFileSync(join(REPO_ROOT, 'dist', 'bin', file), 'utf8')).join('\n');
     const required = new Set([...bundle.matchAll(/\brequire\("([^"]+)"\)/g)].map((match) => match[1] ?? ''));

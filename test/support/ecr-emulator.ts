@@ -39,6 +39,8 @@ export interface EcrCall {
   at: number;
   /** For an AWS SDK retry only: its attempt number (2 and up, from its `amz-sdk-request` header). */
   attempt?: number;
+  /** The `User-Agent` header, '' when absent: tells the AWS SDK's requests from the helper's own. */
+  userAgent: string;
 }
 
 /** A token the emulator handed out (malformed-token faults are not recorded). */
@@ -309,6 +311,7 @@ class EcrEmulatorServer implements EcrEmulator {
       registryIds: [],
       status: 0,
       at: Date.now(),
+      userAgent: headerValue(req, 'user-agent') ?? '',
     };
     const attempt = /\battempt=(\d+)/.exec(headerValue(req, 'amz-sdk-request') ?? '')?.[1];
     if (attempt !== undefined && Number(attempt) > 1) call.attempt = Number(attempt);
