@@ -32,7 +32,13 @@ export interface DirectCall {
   readonly target: string;
   readonly body: string;
   readonly keys: SigningKeys;
+  /** What the SDK's chain would have warned of (for the log): a profile chosen over environment keys. */
+  readonly warning?: string;
 }
+
+/** The SDK's default chain warns when a profile is chosen while environment keys are set too. */
+const PROFILE_OVER_KEYS =
+  'Multiple credential sources detected: both AWS_PROFILE (or the registry\'s profile) and the pair AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set; the profile is used';
 
 /** The region's standard partition, whose API hosts this module knows: `aws` and `aws-cn`. */
 const STANDARD_REGION = /^(?:us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d+$/;
@@ -44,19 +50,21 @@ const CHINA_REGION = /^cn-[a-z]+-\d+$/;
  */
 export function directCallFor(registry: EcrRegistry, plan: CredentialPlan, env: Environment, files: SharedConfigTexts): DirectCall | undefined {
   if (plan.kind !== 'default-chain') return undefined;
-  const keys = staticKeys(chainEnvironment(plan, env), files);
+  const chainEnv = chainEnvironment(plan, env);
+  const keys = staticKeys(chainEnv, files);
   if (keys === undefined) return undefined;
-  // The SDK reads endpoint_url from the config file (a profile's or a services section's).
-  if (files.config?.includes('endpoint_url')) return undefined;
+  // The SDK reads endpoint_url from the profile it merges from both files, or a services section.
+  if (files.config?.includes('endpoint_url') || files.credentials?.includes('endpoint_url')) return undefined;
   const region = registry.kind === 'private' ? registry.region : ECR_PUBLIC_REGION;
   if (registry.dualStack || (registry.kind === 'private' && registry.fips)) {
     if (endpointOverride(registry, env) === undefined) return undefined;
   }
   const url = endpointUrl(registry, region, env);
   if (url === undefined || !viaNoProxy(url, env)) return undefined;
+  const warning = chainEnv.AWS_PROFILE && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY ? { warning: PROFILE_OVER_KEYS } : {};
   return registry.kind === 'private'
-    ? { url, region, service: 'ecr', target: 'AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken', body: JSON.stringify({ registryIds: [registry.accountId] }), keys }
-    : { url, region, service: 'ecr-public', target: 'SpencerFrontendService.GetAuthorizationToken', body: '{}', keys };
+    ? { url, region, service: 'ecr', target: 'AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken', body: JSON.stringify({ registryIds: [registry.accountId] }), keys, ...warning }
+    : { url, region, service: 'ecr-public', target: 'SpencerFrontendService.GetAuthorizationToken', body: '{}', keys, ...warning };
 }
 
 /** The keys the SDK's chain signs with when they are static: the environment's, else the active profile's own. */

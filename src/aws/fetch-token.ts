@@ -95,6 +95,7 @@ type DirectOutcome = { readonly kind: 'token'; readonly token: RegistryToken } |
 /** The call without the SDK (direct-token.ts); a failure the SDK would retry is handed over to it. */
 async function callDirectly(call: DirectCall, registry: EcrRegistry, context: FetchContext): Promise<DirectOutcome> {
   const ca = readCaBundle(context.env);
+  if (call.warning !== undefined) context.logger.warn({ registry: registry.host }, call.warning);
   context.logger.debug({ registry: registry.host, region: call.region, endpoint: call.url.origin, direct: true }, 'calling GetAuthorizationToken');
   const requestedAt = Date.now();
   const retry = async (reason: string, throttled: boolean, systemClockOffset?: number): Promise<DirectOutcome> => {

@@ -6,7 +6,7 @@
  * them differs. And the SDK is loaded only when it makes a call.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startEcrEmulator, type EcrEmulator, type EcrFault } from '../support/ecr-emulator';
@@ -112,6 +112,25 @@ describe('a miss with static keys, with and without the AWS SDK', () => {
     assert.equal(bySdk.code, 0, bySdk.stdout + bySdk.stderr);
     assert.deepEqual(byHelper.senders, ['helper', 'sdk']);
     assert.deepEqual({ ...byHelper, senders: [] }, { ...bySdk, senders: [] });
+  });
+});
+
+describe('the log of a miss with static keys', () => {
+  it('warns, both ways, when AWS_PROFILE\'s static profile wins over environment keys', async () => {
+    for (const way of ['sdk', 'direct'] as const) {
+      emulator.reset();
+      emulator.addCredentials('AKIDPROFILEKEYS', 'profile-secret');
+      const { env, home } = envFor(way, { AWS_PROFILE: 'keys' });
+      writeFileSync(env.AWS_SHARED_CREDENTIALS_FILE ?? '', '[keys]\naws_access_key_id = AKIDPROFILEKEYS\naws_secret_access_key = profile-secret\n');
+      const result = await runHelper(['get'], { env, input: PRIVATE_HOST });
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.equal(result.stderr, '', 'nothing on the terminal');
+      assert.deepEqual(emulator.calls.map((call) => call.accessKeyId), ['AKIDPROFILEKEYS'], `${way}: the profile's keys sign`);
+      const log = readFileSync(join(home, '.ecr', 'log', 'ecr-login.jsonl'), 'utf8');
+      const warning = log.split('\n').find((line) => line.includes('Multiple credential sources detected'));
+      assert.ok(warning, `${way}: the warning reached the log`);
+      assert.equal((JSON.parse(warning) as { level: number }).level, 40);
+    }
   });
 });
 

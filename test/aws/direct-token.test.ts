@@ -48,6 +48,14 @@ describe('directCallFor: the calls made without the AWS SDK', () => {
     assert.equal(call(PRIVATE, ENV_KEYS, files, { kind: 'default-chain', profile: 'ci' })?.keys.accessKeyId, 'AKIDCONFIG');
   });
 
+  it('says, as the SDK\'s chain does, when a profile is chosen over environment keys', () => {
+    const files = { credentials: '[ci]\naws_access_key_id = AKIDFILE\naws_secret_access_key = file-secret\n' };
+    assert.match(call(PRIVATE, { AWS_PROFILE: 'ci', ...ENV_KEYS }, files)?.warning ?? '', /^Multiple credential sources detected/);
+    assert.match(call(PRIVATE, ENV_KEYS, files, { kind: 'default-chain', profile: 'ci' })?.warning ?? '', /^Multiple credential sources detected/);
+    assert.equal(call(PRIVATE, { AWS_PROFILE: 'ci' }, files)?.warning, undefined);
+    assert.equal(call(PRIVATE, ENV_KEYS)?.warning, undefined);
+  });
+
   it('leaves every credential source that is not static keys to the SDK', () => {
     const role = { credentials: '[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base\n', config: '[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = base\n' };
     const cases: Array<[string, Record<string, string>, { config?: string; credentials?: string }, CredentialPlan?]> = [
@@ -74,6 +82,8 @@ describe('directCallFor: the calls made without the AWS SDK', () => {
     assert.equal(call(host('123456789012.dkr.ecr.us-gov-west-1.amazonaws.com'), ENV_KEYS), undefined, 'GovCloud');
     assert.equal(call(host('123456789012.dkr.ecr.us-iso-east-1.c2s.ic.gov'), ENV_KEYS), undefined, 'an ISO partition');
     assert.equal(call(PRIVATE, ENV_KEYS, { config: '[default]\nendpoint_url = http://127.0.0.1:4566\n' }), undefined, 'endpoint_url in the config file');
+    assert.equal(call(PRIVATE, ENV_KEYS, { config: '[services s]\necr =\n  endpoint_url = http://127.0.0.1:4566\n' }), undefined, 'in a services section');
+    assert.equal(call(PRIVATE, ENV_KEYS, { credentials: '[default]\nendpoint_url = http://127.0.0.1:4566\n' }), undefined, 'in the credentials file');
     assert.equal(call(PRIVATE, { ...ENV_KEYS, AWS_ENDPOINT_URL_ECR: 'http://127.0.0.1:4566/some/path' }), undefined, 'an override with a path');
     assert.equal(call(PRIVATE, { ...ENV_KEYS, AWS_ENDPOINT_URL_ECR: 'not a url' }), undefined, 'an override that is no URL');
   });
