@@ -129,7 +129,7 @@ export type DirectAnswer =
   /** A failure the SDK retries: its remaining attempts take over. */
   | { readonly kind: 'retry'; readonly reason: string; readonly throttled: boolean; readonly clockOffsetMs?: number };
 
-/** The SDK's throttling error codes (`@smithy/service-error-classification`). */
+/** How the SDK's standard retry strategy sorts errors (`@smithy/core`, retry: THROTTLING and TRANSIENT are retried). */
 const THROTTLING_CODES = new Set([
   'BandwidthLimitExceeded', 'EC2ThrottledException', 'LimitExceededException', 'PriorRequestNotComplete', 'ProvisionedThroughputExceededException',
   'RequestLimitExceeded', 'RequestThrottled', 'RequestThrottledException', 'SlowDown', 'ThrottledException', 'Throttling', 'ThrottlingException',
@@ -162,6 +162,8 @@ export function readDirectAnswer(call: DirectCall, answer: HttpAnswer): DirectAn
   if (parsed === undefined) return { kind: 'failed', error: notAwsJson(answer.status) };
   const body = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
   const message = stringField(body, 'message') ?? stringField(body, 'Message') ?? 'UnknownError';
+  // The SDK retries an expired signature even when the clock is not 5 minutes off (a request sent late).
+  if (code === 'InvalidSignatureException' && message.includes('Signature expired')) return { kind: 'retry', reason: code, throttled: false };
   const name = stringField(body, 'code') ?? stringField(body, 'Code') ?? code ?? String(answer.status);
   return { kind: 'failed', error: Object.assign(new Error(message), { name, $fault: 'client', $metadata: metadata }) };
 }

@@ -162,5 +162,8 @@ describe('readDirectAnswer: an answer read as the SDK reads it', () => {
     assert.deepEqual(skewed, { kind: 'retry', reason: 'HTTP 403, the clock off by 3600 s', throttled: false, clockOffsetMs: 3_600_000 });
     const close = readDirectAnswer(direct, answer(403, '{"__type":"InvalidSignatureException","message":"bad"}', { date: new Date(now + 60_000).toUTCString() }));
     assert.equal(close.kind, 'failed');
+    // As the SDK's isTransientError: an expired signature is retried even with the clock close.
+    const expired = readDirectAnswer(direct, answer(400, '{"__type":"InvalidSignatureException","message":"Signature expired: 20300101T000000Z is now earlier than …"}'));
+    assert.deepEqual(expired, { kind: 'retry', reason: 'InvalidSignatureException', throttled: false });
   });
 });
