@@ -19,6 +19,8 @@ export interface HttpAnswer {
 export interface Exchange {
   readonly url: URL;
   readonly method: string;
+  /** As it goes on the wire (signed as such). */
+  readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
   /** PEM text of the CAs to trust instead of Node's, from AWS_CA_BUNDLE. */
@@ -61,7 +63,7 @@ export function exchange(request: Exchange, limits: ExchangeLimits, now: () => n
         hostname: request.url.hostname.replace(/^\[|\]$/g, ''),
         port: request.url.port === '' ? undefined : Number(request.url.port),
         method: request.method,
-        path: '/',
+        path: request.path,
         headers: { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) },
         agent: false,
         ...(secure && request.ca !== undefined ? { ca: request.ca } : {}),
