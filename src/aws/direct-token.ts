@@ -6,7 +6,7 @@
  *
  * The SDK stays the authority on everything else. A call this module cannot make as the SDK
  * would (any other credential source, a proxy, FIPS or dual-stack, another partition, an
- * `endpoint_url` in the config file) is not made here. A first attempt that fails in a way the
+ * `endpoint_url` in the shared files) is not made here. A first attempt that fails in a way the
  * SDK retries (throttling, a 5xx, the network, a timeout, a clock the answer shows to be off) is
  * handed over to the SDK with one attempt fewer and the clock offset it showed, so that the
  * attempts, their messages and their count are the SDK's own. A failure the SDK does not retry
