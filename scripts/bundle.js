@@ -46,9 +46,12 @@ const EXTERNAL_PACKAGES = Object.values(DEPENDENCY_GROUPS).flat();
 /** The npm package's file of a group of packages. */
 const dependencyFile = (group) => `docker-credential-ecr-login-${group}.js`;
 
+/** Each group with the pattern of its packages' names. */
+const GROUP_PATTERNS = Object.entries(DEPENDENCY_GROUPS).map(([group, patterns]) => [group, packagePattern(patterns)]);
+
 /** The group a package's bundle is: the first whose patterns match its name. */
 function dependencyGroup(name) {
-  const found = Object.entries(DEPENDENCY_GROUPS).find(([, patterns]) => packagePattern(patterns).test(name));
+  const found = GROUP_PATTERNS.find(([, pattern]) => pattern.test(name));
   if (found === undefined) throw new Error(`${name} is in no dependency group`);
   return found[0];
 }
@@ -56,7 +59,10 @@ function dependencyGroup(name) {
 /** The names of `names` in each group that has any. */
 function namesByGroup(names) {
   const groups = new Map();
-  for (const name of [...names].sort()) groups.set(dependencyGroup(name), [...(groups.get(dependencyGroup(name)) ?? []), name]);
+  for (const name of [...names].sort()) {
+    const group = dependencyGroup(name);
+    groups.set(group, [...(groups.get(group) ?? []), name]);
+  }
   return groups;
 }
 

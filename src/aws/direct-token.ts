@@ -19,7 +19,7 @@ import { HELPER_NAME } from '../protocol/messages';
 import { ECR_PUBLIC_REGION, type EcrRegistry } from '../registry/parse';
 import { endpointOverride } from './endpoints';
 import type { HttpAnswer } from './https-exchange';
-import { readProxySettings, decideProxy } from './proxy';
+import { decideProxy, readProxySettings, targetOfUrl, type TargetProtocol } from './proxy';
 import { signRequest, type SigningKeys } from './sigv4';
 
 /** A request this module can make as the SDK would, decided from local facts alone. */
@@ -40,6 +40,8 @@ export interface DirectCall {
 const PROFILE_OVER_KEYS =
   'Multiple credential sources detected: both AWS_PROFILE (or the registry\'s profile) and the pair AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set; the profile is used';
 
+type HttpUrl = URL & { readonly protocol: TargetProtocol };
+
 /** The region's standard partition, whose API hosts this module knows: `aws` and `aws-cn`. */
 const STANDARD_REGION = /^(?:us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d+$/;
 const CHINA_REGION = /^cn-[a-z]+-\d+$/;
@@ -56,10 +58,10 @@ export function directCallFor(registry: EcrRegistry, plan: CredentialPlan, env: 
   // The SDK reads endpoint_url from the profile it merges from both files, or a services section.
   if (files.config?.includes('endpoint_url') || files.credentials?.includes('endpoint_url')) return undefined;
   const region = registry.kind === 'private' ? registry.region : ECR_PUBLIC_REGION;
-  if (registry.dualStack || (registry.kind === 'private' && registry.fips)) {
-    if (endpointOverride(registry, env) === undefined) return undefined;
-  }
-  const url = endpointUrl(registry, region, env);
+  const override = endpointOverride(registry, env);
+  // An override wins over FIPS and dual-stack, as in the SDK; without one, they are the SDK's.
+  if (override === undefined && (registry.dualStack || (registry.kind === 'private' && registry.fips))) return undefined;
+  const url = override === undefined ? standardEndpoint(registry, region) : bareOrigin(override);
   if (url === undefined || !viaNoProxy(url, env)) return undefined;
   const warning = chainEnv.AWS_PROFILE && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY ? { warning: PROFILE_OVER_KEYS } : {};
   return registry.kind === 'private'
@@ -77,31 +79,29 @@ function staticKeys(env: Environment, files: SharedConfigTexts): SigningKeys | u
   return undefined;
 }
 
-function endpointUrl(registry: EcrRegistry, region: string, env: Environment): URL | undefined {
-  const override = endpointOverride(registry, env);
-  if (override !== undefined) {
-    try {
-      const url = new URL(override);
-      // Anything but a bare origin (a path, a query) is the SDK's to interpret.
-      return (url.protocol === 'https:' || url.protocol === 'http:') && (url.pathname === '/' || url.pathname === '') && url.search === '' && url.username === '' ? url : undefined;
-    } catch {
-      return undefined;
-    }
+/** An override that is an http:// or https:// origin; anything more (a path, a query, a user) is the SDK's to interpret. */
+function bareOrigin(override: string): HttpUrl | undefined {
+  let url: URL;
+  try {
+    url = new URL(override);
+  } catch {
+    return undefined;
   }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+  return (url.pathname === '/' || url.pathname === '') && url.search === '' && url.username === '' ? (url as HttpUrl) : undefined;
+}
+
+function standardEndpoint(registry: EcrRegistry, region: string): HttpUrl | undefined {
   const api = registry.kind === 'private' ? 'api.ecr' : 'api.ecr-public';
-  if (STANDARD_REGION.test(region)) return new URL(`https://${api}.${region}.amazonaws.com`);
-  if (CHINA_REGION.test(region)) return new URL(`https://${api}.${region}.amazonaws.com.cn`);
+  if (STANDARD_REGION.test(region)) return new URL(`https://${api}.${region}.amazonaws.com`) as HttpUrl;
+  if (CHINA_REGION.test(region)) return new URL(`https://${api}.${region}.amazonaws.com.cn`) as HttpUrl;
   return undefined;
 }
 
 /** True when no proxy applies to the URL: proxies are the SDK's (through our agents). */
-function viaNoProxy(url: URL, env: Environment): boolean {
+function viaNoProxy(url: HttpUrl, env: Environment): boolean {
   const settings = readProxySettings(env);
-  if (settings === undefined) return true;
-  const protocol = url.protocol === 'https:' ? 'https:' : 'http:';
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const port = url.port === '' ? (protocol === 'https:' ? 443 : 80) : Number(url.port);
-  return decideProxy(settings, { protocol, host, port }).kind === 'direct';
+  return settings === undefined || decideProxy(settings, targetOfUrl(url)).kind === 'direct';
 }
 
 /** The package version, written into the bundle at build time (scripts/bundle.js). */

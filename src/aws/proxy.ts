@@ -79,6 +79,11 @@ export function readProxySettings(env: Environment): ProxySettings | undefined {
   };
 }
 
+/** Where an http:// or https:// URL goes, as decideProxy takes it: the host unbracketed, the port defaulted. */
+export function targetOfUrl(url: URL & { readonly protocol: TargetProtocol }): ProxyTarget {
+  return { protocol: url.protocol, host: unbracket(url.hostname), port: url.port === '' ? DEFAULT_PORTS[url.protocol] : Number(url.port) };
+}
+
 /**
  * HTTPS_PROXY for https targets, HTTP_PROXY for http targets (never the other way round), unless
  * the target is loopback or NO_PROXY names it.
@@ -110,9 +115,7 @@ function parseProxy(variable: string, value: string): ProxySetting {
     return { variable, problem: `${variable} has the scheme ${url.protocol.slice(0, -1)}; only http:// and https:// proxies are supported` };
   }
   if (url.hostname === '') return { variable, problem: `${variable} names no proxy host` };
-  const protocol: TargetProtocol = url.protocol;
-  const port = url.port === '' ? DEFAULT_PORTS[protocol] : Number(url.port);
-  const host = unbracket(url.hostname);
+  const { protocol, host, port } = targetOfUrl(url as URL & { protocol: TargetProtocol });
   const display = `${protocol}//${url.hostname}:${port}`;
   if (url.username === '' && url.password === '') return { variable, protocol, host, port, display };
   const credentials = `${decodeUserInfo(url.username)}:${decodeUserInfo(url.password)}`;
