@@ -7,7 +7,7 @@ import { ExplainedError } from '../aws/errors';
 import type { RegistryToken } from '../aws/authorization-token';
 import type { Logger } from '../logging/logger';
 import { entryToken, freshUntil, isFresh, isUnexpired, makeEntry, matchesKey, type CacheEntry, type CacheKey } from './entry';
-import { sameHolder, type FlightLocks, type LockAttempt, type LockHolder, type LockWatch, type SharedFailure } from './single-flight';
+import { sameHolder, type AcquiredLock, type FlightLocks, type HeldFlight, type LockHolder, type LockOwner, type LockWatch, type SharedFailure } from './single-flight';
 import type { TokenStore } from './token-store';
 
 export interface FlightLimits {
@@ -52,6 +52,8 @@ export interface CachedTokenRequest extends FlightSlot {
    * bounded by the same limits in all, and the leader's failure recorded since then is its answer.
    */
   readonly waitingSince?: number;
+  /** The slot's lock, when this process took it before this request (the fast path): its flight is led with it. */
+  readonly held?: LockOwner;
 }
 
 export type TokenOrigin = 'cache' | 'fetched' | 'another-process' | 'cache-after-failure';
@@ -88,7 +90,8 @@ async function throughSingleFlight(request: CachedTokenRequest): Promise<ServedT
     if (settled !== undefined) return answerSettled(request, settled);
   }
   for (let round = 0; ; round += 1) {
-    const attempt = locks.tryAcquire(id, now());
+    const adopted = round === 0 && request.held !== undefined ? locks.adopt(id, request.held) : undefined;
+    const attempt = adopted ?? locks.tryAcquire(id, now());
     if (attempt.state === 'acquired') {
       try {
         // The previous leader may have stored a token between our read and our lock.
@@ -124,6 +127,51 @@ async function throughSingleFlight(request: CachedTokenRequest): Promise<ServedT
     }
   }
 }
+
+/** Where a process that missed stands in the slot's flight, short of fetching. */
+export type FlightTurn =
+  /** Another process stored a fresh token. */
+  | { readonly kind: 'stored'; readonly entry: CacheEntry }
+  /** Nobody was fetching it: this process holds the lock now, and fetches. */
+  | { readonly kind: 'lead'; readonly held: HeldFlight }
+  /**
+   * What only the full flight answers: a dead lock or a non-lock to clear, a holder's failure, a
+   * wait too long, a lock that cannot be made. `waitingSince`: when its wait began, if it waited.
+   */
+  | { readonly kind: 'declined'; readonly waitingSince?: number };
+
+/**
+ * The fast path's part of a miss (src/cli/cache-hit.ts): it takes the free lock, or waits on a
+ * live holder, and hands the rest to the full flight (throughSingleFlight). Taking the lock here,
+ * before the full command line is even loaded, is what keeps a burst to one process loading it:
+ * the others, finding the lock held, wait. Synchronous unless it waits.
+ */
+export function joinFlight(slot: FlightSlot, waitingSince?: number, round = 0): FlightTurn | Promise<FlightTurn> {
+  const { store, locks, key, id, now, limits } = slot;
+  let holder = locks.holderOf(id);
+  if (holder.kind === 'none') {
+    const attempt = locks.tryAcquire(id, now());
+    if (attempt.state === 'acquired') {
+      // The previous leader may have stored a token between our read and our lock.
+      const stored = readFresh(store, key, id, now());
+      if (stored === undefined) return { kind: 'lead', held: { id, owner: attempt.owner, release: attempt.release } };
+      attempt.release();
+      return { kind: 'stored', entry: stored };
+    }
+    if (attempt.state === 'unavailable') return declinedSince(waitingSince);
+    holder = attempt.holder;
+  }
+  if (round >= MAX_ROUNDS || !locks.isLive(holder, now(), limits.lockMaxAgeMs)) return declinedSince(waitingSince);
+  const waitStart = waitingSince ?? now();
+  return waitWhileHeld(slot, holder, waitStart).then((waited) => {
+    if (waited.kind === 'stored') return waited;
+    // Let go with no token in the entry when this process looked: look again (a wait and a lock taken both read the entry first).
+    if (waited.kind === 'let-go') return joinFlight(slot, waitStart, round + 1);
+    return declinedSince(waitStart);
+  });
+}
+
+const declinedSince = (waitingSince: number | undefined): FlightTurn => (waitingSince === undefined ? { kind: 'declined' } : { kind: 'declined', waitingSince });
 
 /** How a wait on another process's flight ended. */
 export type WaitOutcome =
@@ -187,8 +235,6 @@ export function waitedTooLong(holder: LockHolder, waitStart: number, now: number
 }
 
 const LET_GO: WaitOutcome = { kind: 'let-go' };
-
-type AcquiredLock = Extract<LockAttempt, { state: 'acquired' }>;
 
 /** The flight's answer for a process waiting since `waitStart`: a fresh entry, or the failure its leader recorded since. */
 function settledFlight(slot: FlightSlot, waitStart: number): Settled | undefined {

@@ -62,10 +62,29 @@ export type LockHolder =
   | { readonly kind: 'none' };
 
 export type LockAttempt =
-  | { readonly state: 'acquired'; readonly release: () => void; readonly markCalling: (now: number) => void }
+  | {
+      readonly state: 'acquired';
+      readonly owner: LockOwner;
+      /** Lets the lock go while it is still ours; harmless once it is not. */
+      readonly release: () => void;
+      readonly markCalling: (now: number) => void;
+    }
   | { readonly state: 'held'; readonly holder: LockHolder }
   /** The directory would not take a lock file (read-only, full): go on without one. */
   | { readonly state: 'unavailable' };
+
+export type AcquiredLock = Extract<LockAttempt, { state: 'acquired' }>;
+
+/**
+ * A slot's lock that one bundle took for another to lead the flight with: the fast path takes it
+ * on a miss nobody is fetching yet, so that the processes missing after it wait instead of loading
+ * the full command line too (src/cli/cache-hit.ts); the full path adopts it.
+ */
+export interface HeldFlight {
+  readonly id: string;
+  readonly owner: LockOwner;
+  readonly release: () => void;
+}
 
 /** What came of removing a dead lock or a non-lock from the lock name. */
 export type Clearing =
@@ -130,11 +149,20 @@ export class FlightLocks {
     const path = this.lockPath(id);
     const owner = this.newOwner(now);
     const created = this.createWhole(path, owner);
-    if (created === 'created') {
-      return { state: 'acquired', release: () => this.releaseIfOurs(path, owner), markCalling: (at) => this.replaceIfOurs(path, { ...owner, calling: at }) };
-    }
+    if (created === 'created') return this.acquired(path, owner);
     if (created === 'exists') return { state: 'held', holder: inspectLock(path) };
     return { state: 'unavailable' };
+  }
+
+  /** The lock `owner` took through another FlightLocks (another bundle's), while it is still theirs at the name. */
+  adopt(id: string, owner: LockOwner): AcquiredLock | undefined {
+    const path = this.lockPath(id);
+    const current = inspectLock(path);
+    return current.kind === 'owner' && current.owner.nonce === owner.nonce ? this.acquired(path, owner) : undefined;
+  }
+
+  private acquired(path: string, owner: LockOwner): AcquiredLock {
+    return { state: 'acquired', owner, release: () => this.releaseIfOurs(path, owner), markCalling: (at) => this.replaceIfOurs(path, { ...owner, calling: at }) };
   }
 
   holderOf(id: string): LockHolder {

@@ -5,25 +5,28 @@
  * - `get` for an ECR registry (or an alias) whose token is fresh in the cache, or, on a miss,
  *   whose token a live process is fetching at this moment (it holds the slot's lock): it waits
  *   for that token by the full path's own rules (cached-token.ts), as a burst's waiters do, so
- *   that they never load the full command line just to wait;
+ *   that they never load the full command line just to wait. A miss that nobody is fetching yet
+ *   takes the slot's lock first, and hands it to the full path, which fetches: so in a burst one
+ *   process loads the full command line, not every one that missed before any held the lock;
  * - `get` for a host that is not ECR (Docker's `credsStore` asks about every registry);
  * - `list`, which reads nothing but the cache and the settings file;
  * - `version`.
  *
- * Anything else — a miss, bad input or settings, a near miss, a notice for the terminal, a log
- * line the level lets through, a wait that ends without the leader's token — it declines, having
- * written nothing, and the full command line (main.ts) runs as if the fast path had not been
- * there, given the stdin already read and when the wait began, so that its own wait goes on
- * from there. Both paths answer with the very same functions, so that they cannot disagree
- * (test/cli/fast-path.test.ts runs them side by side).
+ * Anything else — a miss it leads, bad input or settings, a near miss, a notice for the terminal,
+ * a log line the level lets through, a wait that ends without the leader's token — it declines,
+ * having written nothing but the lock it leads with (and the cache directories that needs, as
+ * the full path would make them), and the full command line (main.ts) runs as if the fast path
+ * had not been there, given the stdin already read, the lock, and when the wait began, so that
+ * its own wait goes on from there. Both paths answer with the very same functions, so that they
+ * cannot disagree (test/cli/fast-path.test.ts runs them side by side).
  *
  * It reads stdin only where a read with system calls alone can be bounded (a pipe, a file): a
  * socket is left whole to the full path's stream reader.
  */
 import { openTokenStore } from '../cache/token-store';
-import { readFresh, waitWhileHeld } from '../cache/cached-token';
+import { joinFlight, readFresh, type FlightTurn } from '../cache/cached-token';
 import { entryToken, type CacheEntry } from '../cache/entry';
-import { FlightLocks } from '../cache/single-flight';
+import { FlightLocks, type HeldFlight } from '../cache/single-flight';
 import { homeDirectory, readSettings, type Environment, type LogLevel, type Settings } from '../config/settings';
 import { readSharedConfigTexts } from '../identity/shared-files';
 import { LOG_METHODS, writesAt, type Logger } from '../logging/logger';
@@ -47,10 +50,16 @@ import { readStdinSync } from './stdio';
  */
 export type PrefetchedStdin = { readonly bytes: Buffer } | { readonly inputError: string } | { readonly error: unknown };
 
-export type FastRun =
-  | { readonly kind: 'answered'; readonly outcome: Outcome }
-  /** `waitingSince`: when the fast path began waiting on another process's flight, if it did. */
-  | { readonly kind: 'declined'; readonly stdin?: PrefetchedStdin; readonly waitingSince?: number };
+/** What the fast path hands the full command line when it declines. */
+export interface Handover {
+  readonly stdin?: PrefetchedStdin;
+  /** When it began waiting on another process's flight, if it did. */
+  readonly waitingSince?: number;
+  /** The slot's lock it took on a miss nobody was fetching: the full path fetches holding it. */
+  readonly heldFlight?: HeldFlight;
+}
+
+export type FastRun = { readonly kind: 'answered'; readonly outcome: Outcome } | ({ readonly kind: 'declined' } & Handover);
 
 export interface FastIo {
   readonly env: Environment;
@@ -94,31 +103,35 @@ function fastGet(io: FastIo): FastRun | Promise<FastRun> {
   } catch (error) {
     return { kind: 'declined', stdin: error instanceof InputError ? { inputError: error.message } : { error } };
   }
+  const declined: FastRun = { kind: 'declined', stdin };
   try {
-    const answer = getOutcome(decodeText(stdin.bytes).trim(), io);
-    if (answer === undefined) return { kind: 'declined', stdin };
-    if (!('leaderWait' in answer)) return { kind: 'answered', outcome: answer };
-    const declined: FastRun = { kind: 'declined', stdin, waitingSince: answer.waitingSince };
-    return answer.leaderWait.then(
-      (outcome) => (outcome === undefined ? declined : { kind: 'answered', outcome }),
-      () => declined,
-    );
+    const serverUrl = decodeText(stdin.bytes).trim();
+    const answer = getOutcome(serverUrl, io);
+    if (answer === undefined) return declined;
+    if (!('flight' in answer)) return { kind: 'answered', outcome: answer };
+    const { flight, logger } = answer;
+    const turnRun = (turn: FlightTurn): FastRun => {
+      if (turn.kind === 'stored') return { kind: 'answered', outcome: served(serverUrl, turn.entry, logger) };
+      return turn.kind === 'lead' ? { ...declined, heldFlight: turn.held } : { ...declined, ...(turn.waitingSince === undefined ? {} : { waitingSince: turn.waitingSince }) };
+    };
+    // A wait ends in a run too, however it ends: a thrown tripwire declines, as for a hit.
+    return flight instanceof Promise ? flight.then(turnRun).catch(() => declined) : turnRun(flight);
   } catch {
-    return { kind: 'declined', stdin };
+    return declined;
   }
 }
 
-/** A wait on a live leader's flight: its answer, undefined when the full path must answer. */
-interface LeaderWait {
-  readonly leaderWait: Promise<Outcome | undefined>;
-  readonly waitingSince: number;
+/** A miss: where this process stands in the slot's flight, with the logger to serve a token with. */
+interface Miss {
+  readonly flight: FlightTurn | Promise<FlightTurn>;
+  readonly logger: Logger;
 }
 
 /**
- * What `get` answers, when it is a fresh cached token or a host that is not ECR, or the wait for
- * the token a live process is fetching; undefined otherwise.
+ * What `get` answers, when it is a fresh cached token or a host that is not ECR; on a miss, the
+ * slot's flight, joined; undefined otherwise.
  */
-function getOutcome(serverUrl: string, io: FastIo): Outcome | LeaderWait | undefined {
+function getOutcome(serverUrl: string, io: FastIo): Outcome | Miss | undefined {
   if (serverUrl === '') return undefined;
   const quiet = quietSettings(io.env);
   if (quiet === undefined) return undefined;
@@ -128,21 +141,16 @@ function getOutcome(serverUrl: string, io: FastIo): Outcome | LeaderWait | undef
   if (resolution.kind === 'not-ecr') return notEcr(serverUrl, resolution.settingsProblem, logger);
   if (resolution.kind !== 'ecr' || settings.cacheDisabled) return undefined;
   const files = readSharedConfigTexts(io.env, homeDir);
-  // The full path creates the directories when they are missing: only then is there nothing to read.
-  const { store } = openTokenStore(settings.cacheDir, logger, { create: false });
-  if (store === undefined) return undefined;
   const { key, id } = cacheSlotFor(resolution.target, io.env, files);
-  const entry = readFresh(store, key, id, io.now());
+  // Missing directories hold nothing to read: a hit creates nothing.
+  const existing = openTokenStore(settings.cacheDir, logger, { create: false }).store;
+  const entry = existing === undefined ? undefined : readFresh(existing, key, id, io.now());
   if (entry !== undefined) return served(serverUrl, entry, logger);
-  // A miss. Only the wait on a live holder of this very slot's lock is the fast path's: no lock,
-  // a dead one or something else at its name, the full path clears, takes or does without.
-  const locks = new FlightLocks(store.dir, logger);
-  const waitingSince = io.now();
-  const holder = locks.holderOf(id);
-  if (!locks.isLive(holder, waitingSince, FLIGHT_LIMITS.lockMaxAgeMs)) return undefined;
-  const slot = { store, locks, key, id, now: io.now, sleep: io.sleep, limits: FLIGHT_LIMITS };
-  const leaderWait = waitWhileHeld(slot, holder, waitingSince).then((waited) => (waited.kind === 'stored' ? served(serverUrl, waited.entry, logger) : undefined));
-  return { leaderWait, waitingSince };
+  // A miss, whose flight needs the directories: the full path would create them now too.
+  const store = existing ?? openTokenStore(settings.cacheDir, logger).store;
+  if (store === undefined) return undefined;
+  const slot = { store, locks: new FlightLocks(store.dir, logger), key, id, now: io.now, sleep: io.sleep, limits: FLIGHT_LIMITS };
+  return { flight: joinFlight(slot), logger };
 }
 
 function served(serverUrl: string, entry: CacheEntry, logger: Logger): Outcome {

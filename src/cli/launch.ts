@@ -1,8 +1,8 @@
 /**
  * How every run starts: the fast path (cache-hit.ts) first, and the full command line (main.ts)
- * only when it declines, handed the stdin the fast path read. The full one is another file, so
- * that a cache hit never parses it: a bundle next to the fast one for the npm package
- * (entry.ts), an asset of the standalone executable (src/standalone/main.ts).
+ * only when it declines, handed what the fast path read and took (its Handover). The full one is
+ * another file, so that a cache hit never parses it: a bundle next to the fast one for the npm
+ * package (entry.ts), an asset of the standalone executable (src/standalone/main.ts).
  */
 import type { main as fullMain } from './main';
 import { runFast, type FastRun } from './cache-hit';
@@ -24,7 +24,9 @@ export function launch(argv: readonly string[], invokedAs: string | undefined, l
       }
       process.exit(status);
     }
-    return loadFull().main(argv, invokedAs, fast.stdin, fast.waitingSince);
+    // However the full path ends, the lock it was handed goes with the process at the latest.
+    if (fast.heldFlight !== undefined) process.once('exit', fast.heldFlight.release);
+    return loadFull().main(argv, invokedAs, fast);
   };
   const fast = runFast(argv, invokedAs, { env: process.env, now: Date.now, sleep, stdinFd: 0 });
   // A promise only while it waits on another process's flight: a hit stays synchronous. A

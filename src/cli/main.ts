@@ -11,7 +11,8 @@ import { decodeText, INPUT_TIME_LIMIT_MS, InputError, MAX_INPUT_BYTES } from '..
 import { failure, oneLine, success, type Outcome } from '../protocol/outcome';
 import type { HelperContext } from '../service/context';
 import { COMMANDS, commandInvokedAs, findCommand, type CommandEntry, type CommandIo, type Invocation } from './commands';
-import type { PrefetchedStdin } from './cache-hit';
+import type { HeldFlight } from '../cache/single-flight';
+import type { Handover } from './cache-hit';
 import { emit, readStdin } from './stdio';
 
 export interface ProcessIo {
@@ -24,6 +25,8 @@ export interface ProcessIo {
   readonly invokedAs?: string;
   /** When the fast path began waiting on another process's flight, before it handed over. */
   readonly flightWaitingSince?: number;
+  /** The flight lock the fast path took on a miss, for the token service to lead with. */
+  readonly heldFlight?: HeldFlight;
 }
 
 /** Runs one invocation and says what to print; never throws. */
@@ -145,6 +148,7 @@ function createContext(commandName: string, io: ProcessIo): HelperContext {
     fetchToken: () => (require('../aws/fetch-token') as typeof import('../aws/fetch-token')).fetchRegistryToken,
     clock: { now: Date.now, sleep: (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds)) },
     ...(io.flightWaitingSince === undefined ? {} : { flightWaitingSince: io.flightWaitingSince }),
+    ...(io.heldFlight === undefined ? {} : { heldFlight: io.heldFlight }),
   };
 }
 
@@ -164,11 +168,11 @@ function routeWarningsTo(logger: Logger): void {
 
 /**
  * Runs, prints, and exits with the command's status (launch.ts calls it when the fast path
- * declines). `invokedAs` is the base name the executable was called by; `prefetched`, the stdin
- * the fast path already read; `flightWaitingSince`, when the fast path began waiting on another
- * process's flight (its wait goes on from there, within the same bound).
+ * declines). `invokedAs` is the base name the executable was called by; `handover`, what the fast
+ * path read and took: the stdin, when it began waiting on another process's flight (the wait goes
+ * on from there, within the same bound), and the flight lock it took.
  */
-export async function main(argv: readonly string[], invokedAs?: string, prefetched?: PrefetchedStdin, flightWaitingSince?: number): Promise<void> {
+export async function main(argv: readonly string[], invokedAs?: string, handover: Handover = {}): Promise<void> {
   process.removeAllListeners('warning');
   const internalError = (error: unknown): Outcome => failure(`internal error: ${error instanceof Error ? error.message : String(error)}`);
   // A fault escaping every handler still ends as one line for the client, never a stack trace.
@@ -179,7 +183,8 @@ export async function main(argv: readonly string[], invokedAs?: string, prefetch
   // The AWS SDK finds ~/.aws through HOME, else the passwd entry, and throws when there is
   // neither: give it a home that holds nothing, as the user's would.
   if (homeDir === undefined) process.env.HOME = NO_HOME_DIR;
-  let taken = prefetched;
+  const { waitingSince: flightWaitingSince, heldFlight } = handover;
+  let taken = handover.stdin;
   const io: ProcessIo = {
     readStdin: async (limitBytes) => {
       // What the fast path read (with this same bound: only `get`'s) is the input; read once.
@@ -194,6 +199,7 @@ export async function main(argv: readonly string[], invokedAs?: string, prefetch
     homeDir,
     ...(invokedAs === undefined ? {} : { invokedAs }),
     ...(flightWaitingSince === undefined ? {} : { flightWaitingSince }),
+    ...(heldFlight === undefined ? {} : { heldFlight }),
   };
   const outcome = await run(argv, io).catch(internalError);
   // Exit as soon as stdout is written: a socket the SDK left open must not keep the process alive.

@@ -2,6 +2,7 @@
  * Everything a verb may touch of the outside world, passed in so that verbs stay testable.
  */
 import type { TokenFetcher } from '../aws/fetch-token';
+import type { HeldFlight } from '../cache/single-flight';
 import type { Environment, Settings } from '../config/settings';
 import type { Logger } from '../logging/logger';
 
@@ -23,4 +24,6 @@ export interface HelperContext {
    * made (the fast path waits on a live leader, then hands over): the wait goes on from there.
    */
   readonly flightWaitingSince?: number;
+  /** The slot's flight lock, taken before this context was made (the fast path, on a miss nobody was fetching). */
+  readonly heldFlight?: HeldFlight;
 }

@@ -150,18 +150,28 @@ async function serveToken(
     };
   }
   const { key, id } = cacheSlotFor(request, context.env, files);
-  const served = await getTokenThroughCache({
-    store: opening.store,
-    locks: new FlightLocks(opening.store.dir, context.logger),
-    key,
-    id,
-    fetch,
-    explain,
-    now: context.clock.now,
-    sleep: context.clock.sleep,
-    logger: context.logger,
-    limits: FLIGHT_LIMITS,
-    ...(context.flightWaitingSince === undefined ? {} : { waitingSince: context.flightWaitingSince }),
-  });
-  return { served };
+  const { heldFlight } = context;
+  // The lock of the slot the fast path worked out: another one's (the files changed in between) goes at once.
+  const held = heldFlight?.id === id ? heldFlight : undefined;
+  if (held === undefined) heldFlight?.release();
+  try {
+    const served = await getTokenThroughCache({
+      store: opening.store,
+      locks: new FlightLocks(opening.store.dir, context.logger),
+      key,
+      id,
+      fetch,
+      explain,
+      now: context.clock.now,
+      sleep: context.clock.sleep,
+      logger: context.logger,
+      limits: FLIGHT_LIMITS,
+      ...(context.flightWaitingSince === undefined ? {} : { waitingSince: context.flightWaitingSince }),
+      ...(held === undefined ? {} : { held: held.owner }),
+    });
+    return { served };
+  } finally {
+    // Led with and let go already, unless the cache served first or the lock was no longer ours.
+    held?.release();
+  }
 }

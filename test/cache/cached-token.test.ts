@@ -5,9 +5,9 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { RegistryToken } from '../../src/aws/authorization-token';
-import { getTokenThroughCache, waitedTooLong, waitWhileHeld, type FlightLimits, type ServedToken } from '../../src/cache/cached-token';
+import { getTokenThroughCache, joinFlight, waitedTooLong, waitWhileHeld, type FlightLimits, type FlightSlot, type ServedToken } from '../../src/cache/cached-token';
 import { entryId, makeEntry, type CacheKey } from '../../src/cache/entry';
-import { FlightLocks, parseStartTime, processExists } from '../../src/cache/single-flight';
+import { FlightLocks, parseStartTime, processExists, type LockHolder, type LockOwner } from '../../src/cache/single-flight';
 import { TOKENS_DIR_NAME, TokenStore, openTokenStore } from '../../src/cache/token-store';
 import { silentLogger } from '../../src/logging/logger';
 
@@ -93,6 +93,12 @@ interface Harness {
   limits: FlightLimits;
   /** When the wait began before this request (the fast path waited first), if it did. */
   waitingSince: number | undefined;
+  /** The lock this process took before this request (the fast path, through another FlightLocks), if it did. */
+  held: LockOwner | undefined;
+  /** What was at the lock name as each fetch began. */
+  holdersAtFetch: LockHolder[];
+  /** The slot as the fast path sees it (joinFlight), on the same clock. */
+  slot(): FlightSlot;
   get(): Promise<ServedToken>;
 }
 
@@ -113,21 +119,14 @@ function harness(options: { storeDir?: string; lockDir?: string; start?: number 
     onSleep: () => undefined,
     limits: { firstPollMs: 50, maxPollMs: 400, lockMaxAgeMs: 30_000, callWaitMs: 30_000, maxWaitMs: 120_000 },
     waitingSince: undefined,
-    get() {
-      return getTokenThroughCache({
+    held: undefined,
+    holdersAtFetch: [],
+    slot() {
+      return {
         store: h.store,
         locks: h.locks,
         key,
         id: ID,
-        fetch: async () => {
-          h.fetchCalls += 1;
-          const calledAt = h.clock.t;
-          h.clock.t += 250; // the request takes a while
-          await new Promise((resolve) => setImmediate(resolve));
-          if (h.failWith !== undefined) throw h.failWith;
-          return tokenAt(calledAt, `secret-${h.fetchCalls}`);
-        },
-        explain: (e) => String((e as Error).message),
         now: () => h.clock.t,
         sleep: async (ms) => {
           h.clock.t += ms;
@@ -136,9 +135,26 @@ function harness(options: { storeDir?: string; lockDir?: string; start?: number 
           await new Promise((resolve) => setImmediate(resolve));
           h.onSleep(h.sleeps);
         },
-        logger: silentLogger,
         limits: h.limits,
+      };
+    },
+    get() {
+      return getTokenThroughCache({
+        ...h.slot(),
+        fetch: async (calling) => {
+          calling();
+          h.holdersAtFetch.push(h.locks.holderOf(ID));
+          h.fetchCalls += 1;
+          const calledAt = h.clock.t;
+          h.clock.t += 250; // the request takes a while
+          await new Promise((resolve) => setImmediate(resolve));
+          if (h.failWith !== undefined) throw h.failWith;
+          return tokenAt(calledAt, `secret-${h.fetchCalls}`);
+        },
+        explain: (e) => String((e as Error).message),
+        logger: silentLogger,
         ...(h.waitingSince === undefined ? {} : { waitingSince: h.waitingSince }),
+        ...(h.held === undefined ? {} : { held: h.held }),
       });
     },
   };
@@ -614,6 +630,125 @@ describe('getTokenThroughCache: a wait handed over by the fast path', () => {
     const served = await h.get();
     assert.equal(served.origin, 'fetched');
     assert.equal(h.fetchCalls, 1);
+  });
+});
+
+describe('joinFlight: the fast path on a miss', () => {
+  it('nobody fetching: it takes the lock and leads; the lock is the one at the name, and its release lets it go', async () => {
+    const h = harness();
+    const turn = await joinFlight(h.slot());
+    assert.equal(turn.kind, 'lead');
+    if (turn.kind !== 'lead') return;
+    assert.equal(turn.held.id, ID);
+    const holder = h.other.holderOf(ID);
+    assert.equal(holder.kind === 'owner' && holder.owner.nonce, turn.held.owner.nonce);
+    assert.equal(turn.held.owner.pid, process.pid);
+    assert.equal(h.sleeps, 0);
+    turn.held.release();
+    assert.deepEqual(h.other.holderOf(ID), { kind: 'none' });
+  });
+
+  it('answers synchronously when it leads, and when it finds the token stored just after its read', () => {
+    const h = harness();
+    assert.equal((joinFlight(h.slot()) as { kind: string }).kind, 'lead');
+    const g = harness();
+    seed(g, g.clock.t, 'stored-meanwhile');
+    const turn = joinFlight(g.slot());
+    assert.ok(!(turn instanceof Promise));
+    assert.equal(turn.kind === 'stored' && turn.entry.secret, 'stored-meanwhile');
+    assert.deepEqual(readdirSync(g.dir), [`${ID}.json`], 'the lock it took to look is gone');
+  });
+
+  it('a live holder stores its token: it waits, and takes that', async () => {
+    const h = harness();
+    assert.equal(h.other.tryAcquire(ID, h.clock.t).state, 'acquired');
+    h.onSleep = (count) => {
+      if (count === 2) h.store.write(ID, makeEntry(key, tokenAt(h.clock.t, 'from-leader'), h.clock.t));
+    };
+    const turn = await joinFlight(h.slot());
+    assert.equal(turn.kind === 'stored' && turn.entry.secret, 'from-leader');
+    assert.equal(h.sleeps, 2);
+    assert.equal(h.other.holderOf(ID).kind, 'owner', 'the leader\'s lock is left to the leader');
+  });
+
+  it('a live holder lets go without a token: it takes the lock and leads', async () => {
+    const h = harness();
+    const attempt = h.other.tryAcquire(ID, h.clock.t);
+    h.onSleep = (count) => {
+      if (count === 2 && attempt.state === 'acquired') attempt.release();
+    };
+    const turn = await joinFlight(h.slot());
+    assert.equal(turn.kind, 'lead');
+    const holder = h.other.holderOf(ID);
+    assert.ok(turn.kind === 'lead' && holder.kind === 'owner' && holder.owner.nonce === turn.held.owner.nonce);
+  });
+
+  it('a live holder records its failure: it hands the full path its wait, which began before its first look', async () => {
+    const h = harness();
+    const start = h.clock.t;
+    assert.equal(h.other.tryAcquire(ID, start).state, 'acquired');
+    h.onSleep = (count) => {
+      if (count === 1) h.other.recordFailure(ID, { at: h.clock.t, message: 'AccessDeniedException: not authorized' });
+    };
+    assert.deepEqual(await joinFlight(h.slot()), { kind: 'declined', waitingSince: start });
+  });
+
+  it('a dead holder: it leaves the clearing to the full path, at once, without a wait', async () => {
+    const h = harness();
+    const lockPath = join(h.dir, `${ID}.lock`);
+    const dead = JSON.stringify({ pid: deadPid(), host: hostname(), since: h.clock.t, nonce: '00112233aabbccdd' });
+    writeFileSync(lockPath, dead, { mode: 0o600 });
+    assert.deepEqual(await joinFlight(h.slot()), { kind: 'declined' });
+    assert.equal(readFileSync(lockPath, 'utf8'), dead);
+    assert.equal(h.sleeps, 0);
+  });
+
+  it('a directory that takes no lock: it declines at once', async () => {
+    const h = harness({ lockDir: join(root, 'never-made') });
+    assert.deepEqual(await joinFlight(h.slot()), { kind: 'declined' });
+    assert.equal(h.sleeps, 0);
+  });
+});
+
+describe('getTokenThroughCache: a lock taken by the fast path', () => {
+  it('leads with it: one fetch, under that very lock, marked as calling, and let go after', async () => {
+    const h = harness();
+    const taken = h.other.tryAcquire(ID, h.clock.t);
+    assert.equal(taken.state, 'acquired');
+    if (taken.state !== 'acquired') return;
+    h.held = taken.owner;
+    const served = await h.get();
+    assert.equal(served.origin, 'fetched');
+    assert.equal(h.fetchCalls, 1);
+    assert.equal(h.sleeps, 0, 'never waits on its own lock');
+    const [atFetch] = h.holdersAtFetch;
+    assert.ok(atFetch?.kind === 'owner' && atFetch.owner.nonce === taken.owner.nonce && atFetch.owner.calling !== undefined, JSON.stringify(atFetch));
+    assert.deepEqual(h.locks.holderOf(ID), { kind: 'none' });
+  });
+
+  it('a lock that is no longer its own at the name: it takes the lock anew, or waits on the live one there', async () => {
+    const h = harness();
+    const gone = h.other.tryAcquire(ID, h.clock.t);
+    assert.equal(gone.state, 'acquired');
+    if (gone.state !== 'acquired') return;
+    gone.release();
+    h.held = gone.owner;
+    assert.equal((await h.get()).origin, 'fetched');
+    const [atFetch] = h.holdersAtFetch;
+    assert.ok(atFetch?.kind === 'owner' && atFetch.owner.nonce !== gone.owner.nonce);
+
+    const w = harness();
+    const lost = w.other.tryAcquire(ID, w.clock.t);
+    if (lost.state === 'acquired') lost.release();
+    assert.equal(w.other.tryAcquire(ID, w.clock.t).state, 'acquired');
+    w.held = lost.state === 'acquired' ? lost.owner : undefined;
+    w.onSleep = (count) => {
+      if (count === 1) w.store.write(ID, makeEntry(key, tokenAt(w.clock.t, 'from-leader'), w.clock.t));
+    };
+    const served = await w.get();
+    assert.equal(served.origin, 'another-process');
+    assert.equal(w.fetchCalls, 0);
+    assert.equal(w.other.holderOf(ID).kind, 'owner', 'the live holder keeps its lock');
   });
 });
 

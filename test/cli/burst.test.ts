@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ACCOUNT, assertNoFlightLeftovers, assertServed, burst, burstGet, cacheWorld, secretOf } from '../support/cache-world';
+import { ACCOUNT, assertNoFlightLeftovers, assertServed, burst, burstGet, cacheWorld, countingFullPathLoads, secretOf } from '../support/cache-world';
 import { startCpuLoad, type CpuLoad } from '../support/cpu-load';
 
 const KEY_ID = 'AKIDBURSTTESTS';
@@ -21,8 +21,8 @@ describe('a burst on a busy machine', () => {
   });
   after(() => load.stop());
 
-  it('8 registries × 8 parallel gets on a cold cache: exactly 8 calls, 64 correct answers', async () => {
-    const env = world.freshEnv();
+  it('8 registries × 8 parallel gets on a cold cache: exactly 8 calls, 64 correct answers, 8 processes loading the full command line', async () => {
+    const { env, fullPathLoads } = countingFullPathLoads(world.freshEnv());
     const hostIn = (region: string): string => `${ACCOUNT}.dkr.ecr.${region}.amazonaws.com`;
     const results = await burst(8 * REGIONS.length, async (index) => {
       const region = REGIONS[index % REGIONS.length] ?? '';
@@ -40,6 +40,7 @@ describe('a burst on a busy machine', () => {
       assertServed(result, hostIn(region));
       assert.equal(secretOf(result), issuedIn.get(region), `${region}: the token ECR issued for it`);
     }
+    assert.equal(fullPathLoads(), REGIONS.length, 'the leaders alone');
     assertNoFlightLeftovers(env);
   });
 });

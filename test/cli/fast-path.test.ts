@@ -8,11 +8,12 @@
  * token, and hands over to the full path on anything else.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseOwner } from '../../src/cache/single-flight';
 import { startEcrEmulator, type EcrEmulator } from '../support/ecr-emulator';
 import { cleanEnv, HELPER_BIN, makeTempHome, type Env } from '../support/helper-process';
 
@@ -26,6 +27,7 @@ const ALIAS = 'registry.fast-path.example';
 const FULL_PATH = join(__dirname, '..', 'support', 'full-path.js');
 const PROBE = join(__dirname, '..', 'support', 'module-probe.js');
 const RECORDER = join(__dirname, '..', 'support', 'require-recorder.js');
+const STOP_BEFORE_FULL_PATH = join(__dirname, '..', 'support', 'stop-before-full-path.js');
 
 type StdinKind = 'pipe' | 'file' | 'socket' | 'dev-null';
 
@@ -332,6 +334,106 @@ describe('a miss while a live process fetches the same token: the fast path wait
     assert.match(fast.stdout, /"Username":"AWS","Secret":"[^"]+"/);
     assert.equal(calls, 1);
     assert.ok(loadedFull(modules));
+  });
+
+  /** Resolves once process `pid` has stopped itself (stop-before-full-path.ts). */
+  async function stoppedItself(pid: number | undefined): Promise<void> {
+    assert.ok(pid);
+    for (let look = 0; look < 1200; look += 1) {
+      let stat = '';
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      } catch {
+        // Not started yet.
+      }
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('T')) return;
+      await sleep(50);
+    }
+    assert.fail(`process ${pid} never stopped before the full command line`);
+  }
+
+  /** Kills `pid`, unless it has ended already. */
+  function killGone(pid: number | undefined): void {
+    try {
+      if (pid !== undefined) process.kill(pid, 'SIGKILL');
+    } catch {
+      // Answered and gone.
+    }
+  }
+
+  /** The locks in the tokens directory that `pid` holds, by name. */
+  const locksOf = (pid: number | undefined): string[] =>
+    readdirSync(tokens()).filter((name) => name.endsWith('.lock') && parseOwner(readFileSync(join(tokens(), name), 'utf8'))?.pid === pid);
+
+  it('a miss nobody is fetching: the fast path takes the lock before it loads the full command line, which fetches under it; a miss meanwhile waits in the fast path', async () => {
+    const slot = await coldSlot();
+    const callsBefore = emulator.calls.length;
+    const first = start(HELPER_BIN, slot.host, { ...env, NODE_OPTIONS: `--require ${STOP_BEFORE_FULL_PATH}` });
+    try {
+      await stoppedItself(first.pid);
+      assert.deepEqual(locksOf(first.pid), [`${slot.id}.lock`], 'the lock is taken, by the helper that has not loaded the full command line yet');
+      const second = probed();
+      const waiter = start(HELPER_BIN, slot.host, second.env);
+      await watching(waiter.pid);
+      process.kill(first.pid ?? 0, 'SIGCONT');
+      const [led, waited] = await Promise.all([first.done, waiter.done]);
+      assert.equal(led.code, 0, led.stdout + led.stderr);
+      assert.deepEqual(waited, led);
+      assert.equal(emulator.calls.length - callsBefore, 1);
+      assert.equal(loadedFull(second.modules()), false, 'the second waited in the fast path');
+      assert.equal(existsSync(join(tokens(), `${slot.id}.lock`)), false);
+    } finally {
+      killGone(first.pid);
+      await first.done.catch(() => undefined);
+    }
+  });
+
+  it('the full path ends before its flight (a FIFO where ~/.aws/config was): the lock it was handed goes with the process', async () => {
+    const slot = await coldSlot();
+    const config = join(home, '.aws', 'config');
+    const first = start(HELPER_BIN, slot.host, { ...env, NODE_OPTIONS: `--require ${STOP_BEFORE_FULL_PATH}` });
+    try {
+      await stoppedItself(first.pid);
+      assert.deepEqual(locksOf(first.pid), [`${slot.id}.lock`]);
+      assert.equal(spawnSync('mkfifo', [config]).status, 0);
+      process.kill(first.pid ?? 0, 'SIGCONT');
+      const ran = await first.done;
+      assert.equal(ran.code, 1);
+      assert.match(ran.stdout, /config/);
+      assert.deepEqual(locksOf(first.pid), []);
+      assert.equal(existsSync(join(tokens(), `${slot.id}.lock`)), false);
+    } finally {
+      rmSync(config, { force: true });
+      killGone(first.pid);
+      await first.done.catch(() => undefined);
+    }
+  });
+
+  it('the full path finds the lock is for another slot (the credentials changed in between): it lets it go at once, before its own call', async () => {
+    const host = `${String(100000000000 + hosts++)}.dkr.ecr.eu-west-1.amazonaws.com`;
+    const credentials = join(home, '.aws', 'credentials');
+    const original = readFileSync(credentials, 'utf8');
+    const profileEnv = cleanEnv(home, { AWS_PROFILE: 'other', AWS_ENDPOINT_URL_ECR: emulator.url });
+    const callsBefore = emulator.calls.length;
+    const first = start(HELPER_BIN, host, { ...profileEnv, NODE_OPTIONS: `--require ${STOP_BEFORE_FULL_PATH}` });
+    try {
+      await stoppedItself(first.pid);
+      const [taken] = locksOf(first.pid);
+      assert.ok(taken, 'the fast path took a lock');
+      writeFileSync(credentials, `[other]\naws_access_key_id = ${KEY_ID}\naws_secret_access_key = ${SECRET}\n`);
+      emulator.inject({ kind: 'hang', times: 1 });
+      process.kill(first.pid ?? 0, 'SIGCONT');
+      while (emulator.calls.length === callsBefore) await sleep(20);
+      const held = locksOf(first.pid);
+      assert.equal(held.length, 1, 'the lock of the slot it fetches for');
+      assert.notEqual(held[0], taken, 'the lock the fast path took is let go');
+      assert.equal(existsSync(join(tokens(), taken)), false);
+    } finally {
+      writeFileSync(credentials, original);
+      killGone(first.pid);
+      await first.done.catch(() => undefined);
+      for (const name of locksOf(first.pid)) rmSync(join(tokens(), name));
+    }
   });
 
   for (const [label, make] of [

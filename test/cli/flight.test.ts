@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assertNoFlightLeftovers, assertServed, burst, burstGet, cacheWorld, get, HOST, runOnFullDisk, secretOf, tokensDir } from '../support/cache-world';
+import { assertNoFlightLeftovers, assertServed, burst, burstGet, cacheWorld, countingFullPathLoads, get, HOST, runOnFullDisk, secretOf, tokensDir } from '../support/cache-world';
 import { startCpuLoad, type CpuLoad } from '../support/cpu-load';
 import { parseOwner } from '../../src/cache/single-flight';
 import { HELPER_BIN, type Env } from '../support/helper-process';
@@ -32,8 +32,8 @@ describe('a burst on a busy machine', () => {
   });
   after(() => load.stop());
 
-  it('32 parallel gets for one registry on a cold cache: exactly 1 call, 32 correct answers', async () => {
-    const env = freshEnv();
+  it('32 parallel gets for one registry on a cold cache: exactly 1 call, 32 correct answers, 1 process loading the full command line', async () => {
+    const { env, fullPathLoads } = countingFullPathLoads(freshEnv());
     const results = await burst(32, () => burstGet(env));
     const seen = JSON.stringify(world.emulator.calls.map((call) => [call.attempt ?? 1, call.status]));
     assert.equal(world.emulator.calls.length, 1, `[attempt, status]: ${seen}; exits: ${results.map((result) => result.code).join('')}`);
@@ -42,6 +42,8 @@ describe('a burst on a busy machine', () => {
       assertServed(result);
       assert.equal(secretOf(result), password);
     }
+    // The first to miss takes the lock in the fast path: the others wait there, whenever they missed.
+    assert.equal(fullPathLoads(), 1);
     assertNoFlightLeftovers(env);
   });
 });

@@ -4,7 +4,7 @@
  * pointed at it, and a few ways to look at the answers and at the cache directory.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, type TestContext } from 'node:test';
 import { startEcrEmulator, type EcrEmulator } from './ecr-emulator';
@@ -90,6 +90,19 @@ export function assertServed(result: HelperResult, host = HOST): void {
   const answer = JSON.parse(result.stdout) as Record<string, string>;
   assert.equal(answer.ServerURL, host);
   assert.equal(answer.Username, 'AWS');
+}
+
+/**
+ * `env` with every helper writing down the modules it loads into one file (require-recorder.ts),
+ * and how many of them have loaded the full command line by now: in a burst, only its leaders.
+ */
+export function countingFullPathLoads(env: Env): { env: Env; fullPathLoads: () => number } {
+  const record = join(env.HOME ?? '', 'modules-loaded.txt');
+  writeFileSync(record, '');
+  return {
+    env: { ...env, NODE_OPTIONS: `--require ${join(__dirname, 'require-recorder.js')}`, ECR_LOGIN_TEST_REQUIRE_RECORD: record },
+    fullPathLoads: () => readFileSync(record, 'utf8').split('\n').filter((path) => path.endsWith('docker-credential-ecr-login-full-loader.js')).length,
+  };
 }
 
 /** Nothing of the single flight is left behind: no lock, no clearing marker, no temp file. */
