@@ -161,7 +161,11 @@ export function joinFlight(slot: FlightSlot, waitingSince?: number, round = 0): 
     if (attempt.state === 'unavailable') return declinedSince(waitingSince);
     holder = attempt.holder;
   }
-  if (round >= MAX_ROUNDS || !locks.isLive(holder, now(), limits.lockMaxAgeMs)) return declinedSince(waitingSince);
+  if (round >= MAX_ROUNDS) return declinedSince(waitingSince);
+  if (!locks.isLive(holder, now(), limits.lockMaxAgeMs)) {
+    // A lock released between the look at its name and the read of it looks like no lock for a moment: look again.
+    return sameHolder(locks.holderOf(id), holder) ? declinedSince(waitingSince) : joinFlight(slot, waitingSince, round + 1);
+  }
   const waitStart = waitingSince ?? now();
   return waitWhileHeld(slot, holder, waitStart).then((waited) => {
     if (waited.kind === 'stored') return waited;

@@ -703,6 +703,20 @@ describe('joinFlight: the fast path on a miss', () => {
     assert.equal(h.sleeps, 0);
   });
 
+  it('a lock seen torn for a moment (released between the look at its name and the read): it looks again, and leads', async () => {
+    const h = harness();
+    let looks = 0;
+    const locks = new (class extends FlightLocks {
+      override holderOf(id: string): LockHolder {
+        looks += 1;
+        return looks === 1 ? { kind: 'not-a-lock', what: 'a file of 180 bytes', inode: 42 } : super.holderOf(id);
+      }
+    })(h.dir, silentLogger);
+    const turn = await joinFlight({ ...h.slot(), locks });
+    assert.equal(turn.kind, 'lead');
+    assert.equal(h.sleeps, 0);
+  });
+
   it('a directory that takes no lock: it declines at once', async () => {
     const h = harness({ lockDir: join(root, 'never-made') });
     assert.deepEqual(await joinFlight(h.slot()), { kind: 'declined' });
