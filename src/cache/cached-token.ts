@@ -136,7 +136,8 @@ export type FlightTurn =
   | { readonly kind: 'lead'; readonly held: HeldFlight }
   /**
    * What only the full flight answers: a dead lock or a non-lock to clear, a holder's failure, a
-   * wait too long, a lock that cannot be made. `waitingSince`: when its wait began, if it waited.
+   * wait too long, a lock that cannot be made, a lock that kept changing hands (MAX_ROUNDS).
+   * `waitingSince`: when its wait began, if it waited.
    */
   | { readonly kind: 'declined'; readonly waitingSince?: number };
 
