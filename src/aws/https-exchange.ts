@@ -5,6 +5,7 @@
  * request-handler.ts counts the SDK's. No keep-alive: the helper makes one call and exits.
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import { unbracket } from './proxy';
 import { afterTimeLimit } from './time-limit';
 
 export interface HttpAnswer {
@@ -60,7 +61,7 @@ export function exchange(request: Exchange, limits: ExchangeLimits, now: () => n
     const outgoing: ClientRequest = transport.request(
       {
         protocol: request.url.protocol,
-        hostname: request.url.hostname.replace(/^\[|\]$/g, ''),
+        hostname: unbracket(request.url.hostname),
         port: request.url.port === '' ? undefined : Number(request.url.port),
         method: request.method,
         path: request.path,

@@ -139,7 +139,7 @@ function decodeUserInfo(text: string): string {
   }
 }
 
-function unbracket(host: string): string {
+export function unbracket(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 

@@ -157,8 +157,7 @@ export class FlightLocks {
   /** The lock `owner` took through another FlightLocks (another bundle's), while it is still theirs at the name. */
   adopt(id: string, owner: LockOwner): AcquiredLock | undefined {
     const path = this.lockPath(id);
-    const current = inspectLock(path);
-    return current.kind === 'owner' && current.owner.nonce === owner.nonce ? this.acquired(path, owner) : undefined;
+    return holdsOwner(path, owner) ? this.acquired(path, owner) : undefined;
   }
 
   private acquired(path: string, owner: LockOwner): AcquiredLock {
@@ -296,8 +295,7 @@ export class FlightLocks {
   }
 
   private releaseIfOurs(path: string, owner: LockOwner): void {
-    const current = inspectLock(path);
-    if (current.kind === 'owner' && current.owner.nonce === owner.nonce) removeQuietly(path);
+    if (holdsOwner(path, owner)) removeQuietly(path);
   }
 
   /**
@@ -308,8 +306,7 @@ export class FlightLocks {
     let temp: string | undefined;
     try {
       temp = writeTempFile(this.dir, JSON.stringify(owner), { mode: 0o600, sync: false });
-      const current = inspectLock(path);
-      if (current.kind === 'owner' && current.owner.nonce === owner.nonce) renameSync(temp, path);
+      if (holdsOwner(path, owner)) renameSync(temp, path);
     } catch (error) {
       this.logger.debug({ code: errorCode(error) }, 'cannot mark the token-cache lock; waiters keep their longer bound');
     } finally {
@@ -322,6 +319,12 @@ export function sameHolder(a: LockHolder, b: LockHolder): boolean {
   if (a.kind === 'owner' && b.kind === 'owner') return a.owner.nonce === b.owner.nonce;
   if (a.kind === 'not-a-lock' && b.kind === 'not-a-lock') return a.inode === b.inode;
   return a.kind === b.kind;
+}
+
+/** Whether the lock at `path` is still `owner`'s: its nonce, whatever else it says by now (its call marked). */
+function holdsOwner(path: string, owner: LockOwner): boolean {
+  const current = inspectLock(path);
+  return current.kind === 'owner' && current.owner.nonce === owner.nonce;
 }
 
 function inspectLock(path: string): LockHolder {

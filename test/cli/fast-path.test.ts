@@ -224,27 +224,34 @@ describe('a miss while a live process fetches the same token: the fast path wait
     };
   }
 
-  /** Resolves once process `pid` watches a file (holds an inotify descriptor). */
-  async function watching(pid: number | undefined): Promise<void> {
+  /** Resolves once `holds(pid)` is true of process `pid`, looking every 50 ms for a minute; `what` says what it never did. */
+  async function untilProcess(pid: number | undefined, holds: (pid: number) => boolean, what: string): Promise<void> {
     assert.ok(pid);
     for (let look = 0; look < 1200; look += 1) {
-      let links: string[] = [];
       try {
-        links = readdirSync(`/proc/${pid}/fd`).map((fd) => {
-          try {
-            return readlinkSync(`/proc/${pid}/fd/${fd}`);
-          } catch {
-            return '';
-          }
-        });
+        if (holds(pid)) return;
       } catch {
         // Not started yet, or already gone.
       }
-      if (links.includes('anon_inode:inotify')) return;
       await sleep(50);
     }
-    assert.fail(`process ${pid} never began to wait`);
+    assert.fail(`process ${pid} never ${what}`);
   }
+
+  /** Resolves once process `pid` watches a file (holds an inotify descriptor). */
+  const watching = (pid: number | undefined): Promise<void> =>
+    untilProcess(
+      pid,
+      (live) =>
+        readdirSync(`/proc/${live}/fd`).some((fd) => {
+          try {
+            return readlinkSync(`/proc/${live}/fd/${fd}`) === 'anon_inode:inotify';
+          } catch {
+            return false;
+          }
+        }),
+      'began to wait',
+    );
 
   /** Starts `command get` with `input` on a regular file for stdin (so that its pid is the helper's own). */
   function start(command: string, input: string, runEnv: Env): { pid: number | undefined; done: Promise<Ran> } {
@@ -338,20 +345,15 @@ describe('a miss while a live process fetches the same token: the fast path wait
   });
 
   /** Resolves once process `pid` has stopped itself (stop-before-full-path.ts). */
-  async function stoppedItself(pid: number | undefined): Promise<void> {
-    assert.ok(pid);
-    for (let look = 0; look < 1200; look += 1) {
-      let stat = '';
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-      } catch {
-        // Not started yet.
-      }
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('T')) return;
-      await sleep(50);
-    }
-    assert.fail(`process ${pid} never stopped before the full command line`);
-  }
+  const stoppedItself = (pid: number | undefined): Promise<void> =>
+    untilProcess(
+      pid,
+      (live) => {
+        const stat = readFileSync(`/proc/${live}/stat`, 'latin1');
+        return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+      },
+      'stopped before the full command line',
+    );
 
   /** Kills `pid`, unless it has ended already. */
   function killGone(pid: number | undefined): void {
