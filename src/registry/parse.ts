@@ -85,6 +85,12 @@ export function hostOf(serverUrl: string): string | undefined {
 
 /** Reads a server URL; undefined when the host is not an ECR registry. */
 export function parseRegistry(serverUrl: string): EcrRegistry | undefined {
+  // A private host as Docker passes it and a settings file names it: the URL parser would give
+  // it back as it is, since the grammar allows lowercase ASCII alone and nothing around it, so it
+  // is not run (it costs more than the rest of a parse, on every get, for each host of a settings
+  // file). Punycode labels (`xn--`) are the exception: the URL parser checks them.
+  const bare = serverUrl.includes('xn--') ? null : PRIVATE_HOST.exec(serverUrl);
+  if (bare !== null) return privateRegistry(serverUrl, bare);
   const host = hostOf(serverUrl);
   if (host === undefined) return undefined;
 
@@ -93,7 +99,10 @@ export function parseRegistry(serverUrl: string): EcrRegistry | undefined {
   if (publicDualStack !== undefined) return { kind: 'public', host, dualStack: publicDualStack };
 
   const match = PRIVATE_HOST.exec(host);
-  if (match === null) return undefined;
+  return match === null ? undefined : privateRegistry(host, match);
+}
+
+function privateRegistry(host: string, match: RegExpExecArray): PrivateRegistry {
   const [, accountId, dkr, fipsSuffix, region, domain] = match as unknown as [string, string, string, string | undefined, string, string];
   return {
     kind: 'private',

@@ -45,6 +45,23 @@ describe('parseRegistry: private ECR hosts (docs/SPEC.md section 2)', () => {
       assert.equal(parsed?.host, host, input);
     }
   });
+
+  it('a bare host, read without the URL parser, answers as the same host read through it, punycode labels included', () => {
+    for (const region of ['eu-west-1', 'a--b', 'xn--80ak6aa92e', 'xn--ls8h', 'xn--a', 'xn--', 'xn--zz-']) {
+      const host = `123456789012.dkr.ecr.${region}.amazonaws.com`;
+      assert.deepEqual(parseRegistry(host), parseRegistry(`https://${host}/`), host);
+    }
+    // Punycode the URL parser cannot decode is no host at all.
+    assert.equal(parseRegistry('123456789012.dkr.ecr.xn--a.amazonaws.com'), undefined);
+    assert.deepEqual(parseRegistry('123456789012.dkr.ecr.xn--80ak6aa92e.amazonaws.com'), {
+      kind: 'private',
+      host: '123456789012.dkr.ecr.xn--80ak6aa92e.amazonaws.com',
+      accountId: '123456789012',
+      region: 'xn--80ak6aa92e',
+      fips: false,
+      dualStack: false,
+    });
+  });
 });
 
 describe('parseRegistry: ECR Public', () => {
