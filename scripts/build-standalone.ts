@@ -7,10 +7,12 @@
  *   node dist/scripts/build-standalone.js [--arch x64|arm64|host]…   (default: both)
  *
  * Steps: the Node binary of EMBEDDED_NODE from the npm registry (`node-linux-<arch>`, checked
- * against its pinned integrity, kept in .cache/node/), stripped of its symbols; four bundles
- * made with esbuild: `main` (the fast path, as bin/ runs it), `helper` (the full command line,
- * an asset loaded when the fast path declines), `dependencies` (the AWS SDK and commander, an
- * asset loaded when the SDK makes a call) and `logging` (pino, loaded to log); V8's code cache for each asset, and the SEA blob with
+ * against its pinned integrity, kept in .cache/node/), stripped of its symbols; five bundles
+ * made with esbuild: `main` (which compiles the fast path, as bin/'s loader does), `fast-path`
+ * (an asset whose code cache the first run makes at the user's, as the npm package's), `helper`
+ * (the full command line, an asset loaded when the fast path declines), `dependencies` (the AWS
+ * SDK and commander, an asset loaded when the SDK makes a call) and `logging` (pino, loaded to
+ * log); V8's code cache for each of the last three, and the SEA blob with
  * the code cache of `main`, all made by the embedded Node itself (under
  * qemu-user for the other architecture: a code cache is only good on the architecture that
  * made it); the blob injected with postject (Node 24 has no --build-sea); a smoke run.
@@ -21,7 +23,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSy
 import { basename, dirname, join, relative } from 'node:path';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { ARCHES, COMMAND, EMBEDDED_NODE, hostArch, NOTICES_PATH, parseArches, REPO_ROOT, sha256File, STANDALONE_DIR, standalonePath, writeChecksum, type Arch } from './artifacts';
-import { codeCacheAsset, dependencyAsset, HELPER_ASSET } from '../src/standalone/embedded-dependencies';
+import { codeCacheAsset, dependencyAsset, FAST_PATH_ASSET, HELPER_ASSET } from '../src/standalone/embedded-dependencies';
 
 /** Node's fixed sentinel: postject flips it so that the binary looks for its blob. */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -118,7 +120,9 @@ function stripTool(arch: Arch): string {
 
 interface Bundles {
   readonly main: string;
-  /** Asset name → its script. */
+  /** The fast path's asset (FAST_PATH_ASSET): its code cache is made by the first run at the user's. */
+  readonly fastPath: string;
+  /** Asset name → its script, each embedded with the code cache made here. */
   readonly assets: Readonly<Record<string, string>>;
   /** What went into them, for the notices. */
   readonly metafiles: readonly Metafile[];
@@ -129,12 +133,21 @@ async function makeBundles(nodeMajor: string): Promise<Bundles> {
   const target = `node${nodeMajor}`;
   const packages = new Set<string>();
   const main = join(WORK_DIR, 'main.js');
+  const fastPathFile = join(WORK_DIR, FAST_PATH_ASSET);
   const minify = bundling.MINIFY;
   const fastPath = await build({
     ...bundling.fastPathBundleOptions(target),
+    entryPoints: [join(REPO_ROOT, 'src', 'standalone', 'fast-path.ts')],
+    outfile: fastPathFile,
+    metafile: true,
+  });
+  // The main script names the fast path's code cache after the asset's digest, as the npm loader does.
+  const fastPathOptions = bundling.fastPathBundleOptions(target);
+  await build({
+    ...fastPathOptions,
     entryPoints: [join(REPO_ROOT, 'src', 'standalone', 'main.ts')],
     outfile: main,
-    metafile: true,
+    define: { ...fastPathOptions.define, FAST_PATH_DIGEST: JSON.stringify(sha256File(fastPathFile)) },
   });
   const helper = join(WORK_DIR, HELPER_ASSET);
   const full = await build({
@@ -154,11 +167,11 @@ async function makeBundles(nodeMajor: string): Promise<Bundles> {
     }),
   );
   const assets: Record<string, string> = { [HELPER_ASSET]: helper, ...Object.fromEntries(groups.map(({ asset, file }) => [asset, file])) };
-  for (const [name, file] of [['main', main], ...Object.entries(assets)] as const) {
+  for (const [name, file] of [['main', main], [FAST_PATH_ASSET, fastPathFile], ...Object.entries(assets)] as const) {
     const left = /\bimport\s*\(\s*[^)]/.exec(readFileSync(file, 'utf8'));
     if (left !== null) throw new Error(`${name} still has a dynamic import(), which a SEA cannot run: …${left.input.slice(left.index, left.index + 80)}…`);
   }
-  return { main, assets, metafiles: [fastPath.metafile, full.metafile, ...groups.map(({ metafile }) => metafile)] };
+  return { main, fastPath: fastPathFile, assets, metafiles: [fastPath.metafile, full.metafile, ...groups.map(({ metafile }) => metafile)] };
 }
 
 async function buildStandalone(arch: Arch, bundles: Bundles): Promise<void> {
@@ -172,7 +185,7 @@ async function buildStandalone(arch: Arch, bundles: Bundles): Promise<void> {
   const onTarget = (args: readonly string[], options: SpawnSyncOptions = {}): string =>
     runner.length === 0 ? run(node, args, options) : run(runner[0] ?? '', [...runner.slice(1), node, ...args], options);
 
-  const assets: Record<string, string> = {};
+  const assets: Record<string, string> = { [FAST_PATH_ASSET]: bundles.fastPath };
   for (const [asset, script] of Object.entries(bundles.assets)) {
     const codeCache = join(work, codeCacheAsset(asset));
     onTarget([join(REPO_ROOT, 'dist', 'scripts', 'make-code-cache.js'), asset, script, codeCache]);
@@ -237,7 +250,7 @@ function writeNotices(metafiles: readonly Metafile[], nodeLicense: string): void
 function inputsDigest(arch: Arch, bundles: Bundles): string {
   const hash = createHash('sha256').update(`${EMBEDDED_NODE.version} ${EMBEDDED_NODE.integrity[arch]}\n`);
   const code = [__filename, join(__dirname, 'make-code-cache.js'), join(REPO_ROOT, 'dist', 'src', 'standalone', 'embedded-dependencies.js')];
-  for (const file of [bundles.main, ...Object.values(bundles.assets), ...code]) hash.update(readFileSync(file));
+  for (const file of [bundles.main, bundles.fastPath, ...Object.values(bundles.assets), ...code]) hash.update(readFileSync(file));
   return hash.digest('hex');
 }
 

@@ -1,6 +1,7 @@
 /**
- * Runs one of our bundles compiled with V8's code cache: the fast path (loader.ts, on every run)
- * and the npm package's dependencies (bundled-dependencies.ts, on a miss).
+ * Runs one of our bundles compiled with V8's code cache: the fast path (fast-path-bundle.ts, on
+ * every run, from the npm package's file or the standalone executable's asset) and the npm
+ * package's dependencies and full command line (code-cache-load.ts, on a miss).
  *
  * Why: parsing and compiling a bundle costs more than running what a call needs of it (the fast
  * path was about 20 M of the 28 M instructions a hit added to Node's own start; the AWS SDK most
@@ -39,14 +40,15 @@ export interface CachedBundle<Exports> {
 
 /**
  * Runs `file` as a CommonJS module that may require what its own directory's modules may.
- * `bundle` names its cache; `digest` is the bundle's SHA-256, without which it gets none.
+ * `bundle` names its cache; `digest` is the bundle's SHA-256, without which it gets none;
+ * `readSource` gives the script where it is not a file (the standalone executable's assets).
  */
-export function runCachedBundle<Exports>(file: string, bundle: string, digest: string | undefined): CachedBundle<Exports> {
+export function runCachedBundle<Exports>(file: string, bundle: string, digest: string | undefined, readSource?: () => string): CachedBundle<Exports> {
   const dirs = codeCacheDirs();
   const target = dirs === undefined || digest === undefined ? undefined : { dirs, file: join(dirs[1], codeCacheFileName(bundle, digest)) };
   const cachedData = target === undefined || !checkPrivateDirs(target.dirs).trusted ? undefined : readPrivateBytes(target.file, MAX_CODE_CACHE_BYTES);
   // On one line, as Node wraps a module, so that a stack's positions are the bundle's own.
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${readFileSync(file, 'utf8')}\n})`, {
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${readSource === undefined ? readFileSync(file, 'utf8') : readSource()}\n})`, {
     filename: file,
     ...(cachedData === undefined ? {} : { cachedData }),
   });

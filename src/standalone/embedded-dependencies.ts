@@ -1,14 +1,16 @@
 /**
- * The assets of the standalone executable, each a script with V8's code cache for it, compiled
- * and run on the first call that needs it:
+ * The assets of the standalone executable, each a script with V8's code cache made when it was
+ * built, compiled and run on the first call that needs it (the fast path, `fast-path.js`, is an
+ * asset too, but compiled by main.ts with a code cache of the user's):
  *
  * - the full command line (`helper.js`: src/cli/main.ts and every verb), when the fast path of
  *   the main script declines;
  * - the packages, when a call needs one: `dependencies.js` (the AWS SDK, commander) and
  *   `logging.js` (pino), as the npm package groups them (scripts/bundle.js).
  *
- * The main script is only the fast path, so that a cache hit starts as fast as Node itself
- * (putting the 1.7 MB of packages in the main script cost 1.4–1.9× a bare Node start; issue 10).
+ * The main script (main.ts) only compiles the fast path, another asset, so that a cache hit starts
+ * as fast as Node itself (putting the 1.7 MB of packages in the main script cost 1.4–1.9× a bare
+ * Node start; issue 10).
  *
  * The build (scripts/build-standalone.ts) rewrites each `require('<package>')` of the helper to
  * `embeddedDependency('<package>', '<group>')`, and makes the code caches with `compileAsset`, so
@@ -18,6 +20,8 @@ import { Script } from 'node:vm';
 import type { FullCommandLine } from '../cli/launch';
 
 export const HELPER_ASSET = 'helper.js';
+/** The fast path (fast-path.ts), which the main script compiles with a code cache of the user's. */
+export const FAST_PATH_ASSET = 'fast-path.js';
 /** The asset of a group of packages. */
 export const dependencyAsset = (group: string): string => `${group}.js`;
 /** The name of an asset's code cache. */

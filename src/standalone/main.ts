@@ -1,9 +1,17 @@
 /**
- * The main script of the standalone executable (scripts/build-standalone.ts): what bin/ does for
- * the npm package, without the Node version check, since the executable carries its own Node.
- * Only the fast path is here; the full command line is an asset, compiled when it declines.
+ * The main script of the standalone executable (scripts/build-standalone.ts): what bin/ and the
+ * loader do for the npm package, without the Node version check, since the executable carries
+ * its own Node. It compiles the fast path (fast-path.ts, an asset) with the code cache a run
+ * leaves in the user's cache directory, named apart from the npm package's so that the two never
+ * replace each other's.
  */
-import { launch } from '../cli/launch';
-import { embeddedHelper } from './embedded-dependencies';
+import { getAsset } from 'node:sea';
+import { runFastPathBundle } from '../cli/fast-path-bundle';
+import { FAST_PATH_ASSET } from './embedded-dependencies';
 
-void launch(process.argv.slice(2), undefined, embeddedHelper);
+/** The SHA-256 of the fast path's asset, written in by scripts/build-standalone.ts. */
+declare const FAST_PATH_DIGEST: string | undefined;
+
+void runFastPathBundle(FAST_PATH_ASSET, 'standalone-fast-path', typeof FAST_PATH_DIGEST === 'string' ? FAST_PATH_DIGEST : undefined, process.argv.slice(2), undefined, () =>
+  getAsset(FAST_PATH_ASSET, 'utf8'),
+);

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -134,6 +134,39 @@ describe('the standalone executable', () => {
     const log = readFileSync(join(home, '.ecr', 'log', 'ecr-login.jsonl'), 'utf8');
     assert.match(log, /"msg":"token served"/, 'pino, from the executable, wrote the log');
     assert.doesNotMatch(log, /code cache/i, 'V8 accepted the code cache of the embedded packages');
+  });
+
+  it("compiles its fast path with a code cache the first hit leaves in the user's cache directory, named apart from the npm package's, and read by the next", async () => {
+    const home = freshHome();
+    const env = envFor(home);
+    // stdin a pipe, as Docker gives it: the fast path leaves a socket to the full command line.
+    const get = (): Promise<HelperResult> => runCommand(COMMAND, ['get'], { env, input: HOST, cwd: home, timeoutMs: 60_000, stdin: 'closed-pipe' });
+    const miss = await get();
+    assertAnswer(miss, 0, new RegExp(`^\\{"ServerURL":"${HOST.replace(/\./g, '\\.')}"`));
+    const dir = join(home, '.ecr', 'fast-path-cache');
+    const caches = (): string[] => readdirSync(dir).filter((name) => name.startsWith('standalone-fast-path.'));
+    // The miss made ~/.ecr as it ran: the cache comes with the first run that finds it there.
+    const hit = await get();
+    assertAnswer(hit, 0, miss.stdout);
+    const [name, ...others] = caches();
+    assert.deepEqual(others, []);
+    assert.match(name ?? '', /^standalone-fast-path\.v\d+\.\d+\.\d+\.[a-z0-9]+\.[0-9a-f]{16}\.cache$/);
+    const file = join(dir, name ?? '');
+    const made = statSync(file);
+    assert.equal(made.mode & 0o777, 0o600);
+    assert.ok(made.size > 10_000, `a cache of ${made.size} bytes holds the functions a hit compiled`);
+
+    const again = await get();
+    assertAnswer(again, 0, miss.stdout);
+    assert.equal(again.stderr, '');
+    const after = statSync(file);
+    assert.deepEqual([after.ino, after.mtimeMs], [made.ino, made.mtimeMs], 'V8 took the cache: the run left it as it was');
+
+    writeFileSync(file, 'not a code cache');
+    const refused = await get();
+    assertAnswer(refused, 0, miss.stdout);
+    assert.equal(refused.stderr, '');
+    assert.ok(statSync(file).size > 10_000, 'a cache V8 refused is made again');
   });
 
   it('goes through an HTTPS_PROXY tunnel to an endpoint it trusts through NODE_EXTRA_CA_CERTS', async () => {

@@ -1,0 +1,15 @@
+/**
+ * The standalone executable's fast path, an asset its main script (main.ts) compiles with a code
+ * cache of the user's, as the npm package's loader does (src/cli/fast-path-bundle.ts); the full
+ * command line another asset, compiled when the fast path declines.
+ */
+import { launch } from '../cli/launch';
+import { embeddedHelper } from './embedded-dependencies';
+
+export { exerciseForCodeCache } from '../cli/cache-hit';
+export { saveCodeCache } from '../cli/code-cache';
+
+/** `afterAnswer` runs once the fast path has answered. */
+export function main(argv: readonly string[], invokedAs: string | undefined, afterAnswer?: () => void): Promise<void> {
+  return launch(argv, invokedAs, embeddedHelper, afterAnswer);
+}
