@@ -9,10 +9,10 @@
  * Steps: the Node binary of EMBEDDED_NODE from the npm registry (`node-linux-<arch>`, checked
  * against its pinned integrity, kept in .cache/node/), stripped of its symbols; five bundles
  * made with esbuild: `main` (which compiles the fast path, as bin/'s loader does), `fast-path`
- * (an asset whose code cache the first run makes at the user's, as the npm package's), `helper`
- * (the full command line, an asset loaded when the fast path declines), `dependencies` (the AWS
- * SDK and commander, an asset loaded when the SDK makes a call) and `logging` (pino, loaded to
- * log); V8's code cache for each of the last three, and the SEA blob with
+ * (an asset: a hit, `list`, `version`), `helper` (the full command line, an asset loaded when the
+ * fast path declines), `dependencies` (the AWS SDK and commander, an asset loaded when the SDK
+ * makes a call) and `logging` (pino, loaded to log); V8's code cache for each asset (the fast
+ * path's used until a run has made one in the user's cache directory), and the SEA blob with
  * the code cache of `main`, all made by the embedded Node itself (under
  * qemu-user for the other architecture: a code cache is only good on the architecture that
  * made it); the blob injected with postject (Node 24 has no --build-sea); a smoke run.
@@ -120,8 +120,6 @@ function stripTool(arch: Arch): string {
 
 interface Bundles {
   readonly main: string;
-  /** The fast path's asset (FAST_PATH_ASSET): its code cache is made by the first run at the user's. */
-  readonly fastPath: string;
   /** Asset name → its script, each embedded with the code cache made here. */
   readonly assets: Readonly<Record<string, string>>;
   /** What went into them, for the notices. */
@@ -135,14 +133,14 @@ async function makeBundles(nodeMajor: string): Promise<Bundles> {
   const main = join(WORK_DIR, 'main.js');
   const fastPathFile = join(WORK_DIR, FAST_PATH_ASSET);
   const minify = bundling.MINIFY;
+  const fastPathOptions = bundling.fastPathBundleOptions(target);
   const fastPath = await build({
-    ...bundling.fastPathBundleOptions(target),
+    ...fastPathOptions,
     entryPoints: [join(REPO_ROOT, 'src', 'standalone', 'fast-path.ts')],
     outfile: fastPathFile,
     metafile: true,
   });
   // The main script names the fast path's code cache after the asset's digest, as the npm loader does.
-  const fastPathOptions = bundling.fastPathBundleOptions(target);
   await build({
     ...fastPathOptions,
     entryPoints: [join(REPO_ROOT, 'src', 'standalone', 'main.ts')],
@@ -166,12 +164,12 @@ async function makeBundles(nodeMajor: string): Promise<Bundles> {
       return { asset: dependencyAsset(group), file, metafile: result.metafile };
     }),
   );
-  const assets: Record<string, string> = { [HELPER_ASSET]: helper, ...Object.fromEntries(groups.map(({ asset, file }) => [asset, file])) };
-  for (const [name, file] of [['main', main], [FAST_PATH_ASSET, fastPathFile], ...Object.entries(assets)] as const) {
+  const assets: Record<string, string> = { [FAST_PATH_ASSET]: fastPathFile, [HELPER_ASSET]: helper, ...Object.fromEntries(groups.map(({ asset, file }) => [asset, file])) };
+  for (const [name, file] of [['main', main], ...Object.entries(assets)] as const) {
     const left = /\bimport\s*\(\s*[^)]/.exec(readFileSync(file, 'utf8'));
     if (left !== null) throw new Error(`${name} still has a dynamic import(), which a SEA cannot run: …${left.input.slice(left.index, left.index + 80)}…`);
   }
-  return { main, fastPath: fastPathFile, assets, metafiles: [fastPath.metafile, full.metafile, ...groups.map(({ metafile }) => metafile)] };
+  return { main, assets, metafiles: [fastPath.metafile, full.metafile, ...groups.map(({ metafile }) => metafile)] };
 }
 
 async function buildStandalone(arch: Arch, bundles: Bundles): Promise<void> {
@@ -185,7 +183,7 @@ async function buildStandalone(arch: Arch, bundles: Bundles): Promise<void> {
   const onTarget = (args: readonly string[], options: SpawnSyncOptions = {}): string =>
     runner.length === 0 ? run(node, args, options) : run(runner[0] ?? '', [...runner.slice(1), node, ...args], options);
 
-  const assets: Record<string, string> = { [FAST_PATH_ASSET]: bundles.fastPath };
+  const assets: Record<string, string> = {};
   for (const [asset, script] of Object.entries(bundles.assets)) {
     const codeCache = join(work, codeCacheAsset(asset));
     onTarget([join(REPO_ROOT, 'dist', 'scripts', 'make-code-cache.js'), asset, script, codeCache]);
@@ -250,7 +248,7 @@ function writeNotices(metafiles: readonly Metafile[], nodeLicense: string): void
 function inputsDigest(arch: Arch, bundles: Bundles): string {
   const hash = createHash('sha256').update(`${EMBEDDED_NODE.version} ${EMBEDDED_NODE.integrity[arch]}\n`);
   const code = [__filename, join(__dirname, 'make-code-cache.js'), join(REPO_ROOT, 'dist', 'src', 'standalone', 'embedded-dependencies.js')];
-  for (const file of [bundles.main, bundles.fastPath, ...Object.values(bundles.assets), ...code]) hash.update(readFileSync(file));
+  for (const file of [bundles.main, ...Object.values(bundles.assets), ...code]) hash.update(readFileSync(file));
   return hash.digest('hex');
 }
 

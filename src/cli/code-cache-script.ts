@@ -24,6 +24,7 @@ import { Script } from 'node:vm';
 import { cacheDirectory, FAST_PATH_CACHE_DIR_NAME, homeDirectory } from '../config/settings';
 import { checkPrivateDirs, readPrivateBytes } from '../fs/private-dir';
 import { codeCacheFileName } from './code-cache-name';
+import { moduleWrapper } from './module-wrapper';
 
 /** Where a run leaves a code cache: the cache directory and its fast-path-cache/, and the file. */
 export interface CodeCacheTarget {
@@ -38,23 +39,31 @@ export interface CachedBundle<Exports> {
   readonly remakeAt?: CodeCacheTarget;
 }
 
+/** A bundle the standalone executable embeds: its script, and the code cache made when it was built. */
+export interface EmbeddedBundle {
+  readonly source: () => string;
+  readonly codeCache: () => Buffer;
+}
+
 /**
  * Runs `file` as a CommonJS module that may require what its own directory's modules may.
- * `bundle` names its cache; `digest` is the bundle's SHA-256, without which it gets none;
- * `readSource` gives the script where it is not a file (the standalone executable's assets).
+ * `bundle` names its cache; `digest` is the bundle's SHA-256, without which it gets none.
+ * `embedded`: the script is not a file but the executable's asset, with a code cache of its
+ * own, used until a run has made the user's.
  */
-export function runCachedBundle<Exports>(file: string, bundle: string, digest: string | undefined, readSource?: () => string): CachedBundle<Exports> {
+export function runCachedBundle<Exports>(file: string, bundle: string, digest: string | undefined, embedded?: EmbeddedBundle): CachedBundle<Exports> {
   const dirs = codeCacheDirs();
   const target = dirs === undefined || digest === undefined ? undefined : { dirs, file: join(dirs[1], codeCacheFileName(bundle, digest)) };
-  const cachedData = target === undefined || !checkPrivateDirs(target.dirs).trusted ? undefined : readPrivateBytes(target.file, MAX_CODE_CACHE_BYTES);
-  // On one line, as Node wraps a module, so that a stack's positions are the bundle's own.
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${readSource === undefined ? readFileSync(file, 'utf8') : readSource()}\n})`, {
+  const usersCache = target === undefined || !checkPrivateDirs(target.dirs).trusted ? undefined : readPrivateBytes(target.file, MAX_CODE_CACHE_BYTES);
+  const cachedData = usersCache ?? embedded?.codeCache();
+  const script = new Script(moduleWrapper(embedded === undefined ? readFileSync(file, 'utf8') : embedded.source()), {
     filename: file,
     ...(cachedData === undefined ? {} : { cachedData }),
   });
   const module = { exports: {} as Exports };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, file, dirname(file));
-  const remake = target !== undefined && (cachedData === undefined || script.cachedDataRejected === true);
+  // The embedded cache was made on made-up input alone: the user's, made after a real run, holds more.
+  const remake = target !== undefined && (usersCache === undefined || script.cachedDataRejected === true);
   return { exports: module.exports, script, ...(remake ? { remakeAt: target } : {}) };
 }
 

@@ -9,7 +9,7 @@
  * executable's own (Node's `useCodeCache`) left a hit compiling about a hundred functions from
  * source on every run.
  */
-import { runCachedBundle } from './code-cache-script';
+import { runCachedBundle, type EmbeddedBundle } from './code-cache-script';
 
 /** What a fast path bundle exports: src/cli/entry.ts for the npm package, src/standalone/fast-path.ts for the executable. */
 export interface FastPathBundle {
@@ -18,9 +18,9 @@ export interface FastPathBundle {
   saveCodeCache(dirs: readonly [string, string], file: string, data: Buffer): void;
 }
 
-/** `file`, `bundle`, `digest` and `readSource` as runCachedBundle takes them; `invokedAs`, the base name the executable was called by. */
-export function runFastPathBundle(file: string, bundle: string, digest: string | undefined, argv: readonly string[], invokedAs: string | undefined, readSource?: () => string): Promise<void> {
-  const fastPath = runCachedBundle<FastPathBundle>(file, bundle, digest, readSource);
+/** `file`, `bundle`, `digest` and `embedded` as runCachedBundle takes them; `invokedAs`, the base name the executable was called by. */
+export function runFastPathBundle(file: string, bundle: string, digest: string | undefined, argv: readonly string[], invokedAs: string | undefined, embedded?: EmbeddedBundle): Promise<void> {
+  const fastPath = runCachedBundle<FastPathBundle>(file, bundle, digest, embedded);
   const { exports, remakeAt } = fastPath;
   const saveCodeCache =
     remakeAt === undefined

@@ -1,7 +1,8 @@
 /**
  * The assets of the standalone executable, each a script with V8's code cache made when it was
  * built, compiled and run on the first call that needs it (the fast path, `fast-path.js`, is an
- * asset too, but compiled by main.ts with a code cache of the user's):
+ * asset too, compiled by main.ts with the code cache a run leaves in the user's cache directory,
+ * and with its embedded one until then):
  *
  * - the full command line (`helper.js`: src/cli/main.ts and every verb), when the fast path of
  *   the main script declines;
@@ -18,9 +19,10 @@
  */
 import { Script } from 'node:vm';
 import type { FullCommandLine } from '../cli/launch';
+import { moduleWrapper } from '../cli/module-wrapper';
 
 export const HELPER_ASSET = 'helper.js';
-/** The fast path (fast-path.ts), which the main script compiles with a code cache of the user's. */
+/** The fast path (fast-path.ts), which the main script compiles (src/cli/code-cache-script.ts). */
 export const FAST_PATH_ASSET = 'fast-path.js';
 /** The asset of a group of packages. */
 export const dependencyAsset = (group: string): string => `${group}.js`;
@@ -70,7 +72,7 @@ export interface CompiledAsset {
 
 /** Compiles and runs an asset's script as a CommonJS module that may require Node's built-ins. */
 export function compileAsset(asset: string, source: string, cachedData?: Buffer): CompiledAsset {
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  const script = new Script(moduleWrapper(source), {
     filename: asset,
     ...(cachedData === undefined ? {} : { cachedData }),
   });
