@@ -1,6 +1,7 @@
 /**
- * The standalone executable's fast path, an asset its main script (main.ts) compiles with a code
- * cache of the user's, as the npm package's loader does (src/cli/fast-path-bundle.ts); the full
+ * The standalone executable's fast path, an asset its main script (main.ts) compiles with the
+ * code cache a run leaves in the user's cache directory, as the npm package's loader does
+ * (src/cli/fast-path-bundle.ts), and until then with its own, made when it was built; the full
  * command line another asset, compiled when the fast path declines.
  */
 import { launch } from '../cli/launch';

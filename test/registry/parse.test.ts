@@ -51,8 +51,9 @@ describe('parseRegistry: private ECR hosts (docs/SPEC.md section 2)', () => {
       const host = `123456789012.dkr.ecr.${region}.amazonaws.com`;
       assert.deepEqual(parseRegistry(host), parseRegistry(`https://${host}/`), host);
     }
-    // Punycode the URL parser cannot decode is no host at all.
-    assert.equal(parseRegistry('123456789012.dkr.ecr.xn--a.amazonaws.com'), undefined);
+    // Whether punycode that does not decode is a host at all is the URL parser's to say, and its
+    // answer differs between Node versions (Node 20 refuses `xn--a`, Node 24 takes it): above,
+    // the bare host gets the same answer as the URL parser's on each.
     assert.deepEqual(parseRegistry('123456789012.dkr.ecr.xn--80ak6aa92e.amazonaws.com'), {
       kind: 'private',
       host: '123456789012.dkr.ecr.xn--80ak6aa92e.amazonaws.com',
