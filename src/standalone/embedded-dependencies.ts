@@ -18,6 +18,7 @@
  * that V8 accepts them here.
  */
 import { Script } from 'node:vm';
+import type { EmbeddedBundle } from '../cli/code-cache-script';
 import type { FullCommandLine } from '../cli/launch';
 import { moduleWrapper } from '../cli/module-wrapper';
 
@@ -52,10 +53,20 @@ export function embeddedHelper(): FullCommandLine {
   return loadAsset(HELPER_ASSET) as FullCommandLine;
 }
 
-function loadAsset(asset: string): unknown {
+/** An asset's script and the code cache the build made for it, read from the executable when asked for. */
+export function embeddedAsset(asset: string): EmbeddedBundle {
+  // Required when read: make-code-cache loads this module outside an executable.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const sea = require('node:sea') as typeof import('node:sea');
-  const compiled = compileAsset(asset, sea.getAsset(asset, 'utf8'), Buffer.from(sea.getAsset(codeCacheAsset(asset))));
+  const sea = (): typeof import('node:sea') => require('node:sea') as typeof import('node:sea');
+  return {
+    source: () => sea().getAsset(asset, 'utf8'),
+    codeCache: () => Buffer.from(sea().getAsset(codeCacheAsset(asset))),
+  };
+}
+
+function loadAsset(asset: string): unknown {
+  const embedded = embeddedAsset(asset);
+  const compiled = compileAsset(asset, embedded.source(), embedded.codeCache());
   if (compiled.cacheRejected) {
     // Slower, never wrong: V8 compiles from source. main.ts routes warnings to the log.
     process.emitWarning(`V8 rejected the code cache of ${asset}; compiling it from source`, 'StandaloneCodeCacheWarning');

@@ -5,14 +5,17 @@
  * leaves in the user's cache directory, named apart from the npm package's so that the two never
  * replace each other's, and until there is one with the code cache made when it was built.
  */
-import { getAsset } from 'node:sea';
 import { runFastPathBundle } from '../cli/fast-path-bundle';
-import { codeCacheAsset, FAST_PATH_ASSET } from './embedded-dependencies';
+import { embeddedAsset, FAST_PATH_ASSET } from './embedded-dependencies';
 
 /** The SHA-256 of the fast path's asset, written in by scripts/build-standalone.ts. */
 declare const FAST_PATH_DIGEST: string | undefined;
 
-void runFastPathBundle(FAST_PATH_ASSET, 'standalone-fast-path', typeof FAST_PATH_DIGEST === 'string' ? FAST_PATH_DIGEST : undefined, process.argv.slice(2), undefined, {
-  source: () => getAsset(FAST_PATH_ASSET, 'utf8'),
-  codeCache: () => Buffer.from(getAsset(codeCacheAsset(FAST_PATH_ASSET))),
-});
+void runFastPathBundle(
+  FAST_PATH_ASSET,
+  'standalone-fast-path',
+  typeof FAST_PATH_DIGEST === 'string' ? FAST_PATH_DIGEST : undefined,
+  process.argv.slice(2),
+  undefined,
+  embeddedAsset(FAST_PATH_ASSET),
+);
