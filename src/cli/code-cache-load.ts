@@ -4,10 +4,9 @@
  * every function the run compiled. For the bundles only some runs load: the full command line
  * (when the fast path declines) and the npm package's dependencies (bundled-dependencies.ts).
  */
-import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { saveCodeCache } from './code-cache';
-import { runCachedBundle } from './code-cache-script';
+import { cacheMadeMeanwhile, runCachedBundle } from './code-cache-script';
 
 /** `fileName` in this bundle's directory; `bundle` names its cache; `digest` is its SHA-256. */
 export function loadCachedBundle<Exports>(fileName: string, bundle: string, digest: string | undefined): Exports {
@@ -16,10 +15,7 @@ export function loadCachedBundle<Exports>(fileName: string, bundle: string, dige
   if (remakeAt !== undefined) {
     process.once('exit', () => {
       try {
-        // In a burst of cold gets every process compiled without a cache: the first to finish
-        // makes it, the others need not serialize and write it again. One V8 refused, or
-        // anything but a file at its name, is replaced.
-        if (loaded.script.cachedDataRejected !== true && lstatSync(remakeAt.file, { throwIfNoEntry: false })?.isFile() === true) return;
+        if (cacheMadeMeanwhile(loaded)) return;
         saveCodeCache(remakeAt.dirs, remakeAt.file, loaded.script.createCachedData());
       } catch {
         // The answer is written: a cache not made is a slower next run.

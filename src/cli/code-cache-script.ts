@@ -18,7 +18,7 @@
  * the bundle is compiled as without one, and the cache made again. It holds compiled code, no
  * secret.
  */
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { cacheDirectory, FAST_PATH_CACHE_DIR_NAME, homeDirectory } from '../config/settings';
@@ -65,6 +65,16 @@ export function runCachedBundle<Exports>(file: string, bundle: string, digest: s
   // The embedded cache was made on made-up input alone: the user's, made after a real run, holds more.
   const remake = target !== undefined && (usersCache === undefined || script.cachedDataRejected === true);
   return { exports: module.exports, script, ...(remake ? { remakeAt: target } : {}) };
+}
+
+/**
+ * Whether another process has made the cache this run was to make, since it looked: in a burst
+ * on a fresh cache every process starts without one, and the first to finish makes it; the
+ * others need not run the exercise, serialize and write it again. A cache V8 refused, or anything
+ * but a file at its name, is still replaced.
+ */
+export function cacheMadeMeanwhile(loaded: CachedBundle<unknown>): boolean {
+  return loaded.remakeAt !== undefined && loaded.script.cachedDataRejected !== true && lstatSync(loaded.remakeAt.file, { throwIfNoEntry: false })?.isFile() === true;
 }
 
 /** The cache directory and its fast-path-cache/, where there is a cache directory. */

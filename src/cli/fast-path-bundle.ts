@@ -9,7 +9,7 @@
  * executable's own (Node's `useCodeCache`) left a hit compiling about a hundred functions from
  * source on every run.
  */
-import { runCachedBundle, type EmbeddedBundle } from './code-cache-script';
+import { cacheMadeMeanwhile, runCachedBundle, type EmbeddedBundle } from './code-cache-script';
 
 /** What a fast path bundle exports: src/cli/entry.ts for the npm package, src/standalone/fast-path.ts for the executable. */
 export interface FastPathBundle {
@@ -26,6 +26,7 @@ export function runFastPathBundle(file: string, bundle: string, digest: string |
     remakeAt === undefined
       ? undefined
       : (): void => {
+          if (cacheMadeMeanwhile(fastPath)) return;
           exports.exerciseForCodeCache();
           exports.saveCodeCache(remakeAt.dirs, remakeAt.file, fastPath.script.createCachedData());
         };

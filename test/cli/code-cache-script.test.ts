@@ -85,6 +85,34 @@ describe('runCachedBundle with an embedded bundle', () => {
     assert.ok(again.remakeAt !== undefined);
   });
 
+  /** runCachedBundle, then another process of the same burst finishing first and making the cache: cacheMadeMeanwhile before and after. */
+  const madeMeanwhile = (): { before: boolean; after: boolean } =>
+    JSON.parse(
+      node(`
+        const { cacheMadeMeanwhile, runCachedBundle } = require(${JSON.stringify(SCRIPT_MODULE)});
+        const fs = require('node:fs');
+        const ran = runCachedBundle('asset.js', 'embedded-test', ${JSON.stringify(DIGEST)}, {
+          source: () => ${JSON.stringify(SOURCE)},
+          codeCache: () => fs.readFileSync(${JSON.stringify(embeddedCache)}),
+        });
+        const before = cacheMadeMeanwhile(ran);
+        // Another process of the same burst finishes first and makes it.
+        fs.mkdirSync(ran.remakeAt.dirs[1], { mode: 0o700, recursive: true });
+        fs.writeFileSync(ran.remakeAt.file + '.other', ran.script.createCachedData(), { mode: 0o600 });
+        fs.renameSync(ran.remakeAt.file + '.other', ran.remakeAt.file);
+        process.stdout.write(JSON.stringify({ before, after: cacheMadeMeanwhile(ran) }));
+      `),
+    ) as { before: boolean; after: boolean };
+
+  it('is not made again once another process has made it since this one looked', () => {
+    assert.deepEqual(madeMeanwhile(), { before: false, after: true });
+  });
+
+  it('is made again, whatever is there by then, when V8 refused the one this run read', () => {
+    run('garbage');
+    assert.deepEqual(madeMeanwhile(), { before: false, after: false });
+  });
+
   it('a build-time cache V8 refuses is compiled from source, the same module', () => {
     writeFileSync(embeddedCache, 'not a code cache');
     const refused = run();
