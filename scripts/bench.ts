@@ -39,7 +39,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EMBEDDED_NODE, hostArch, standalonePath } from './artifacts';
-import { childrenCpuMs, countInstructions, peakRssKiB, Pipes, runOnce, runTogether, type Job } from './bench-process';
+import { childrenCpuMs, countInstructions, peakRssKiB, Pipes, PREDICTABLE_NODE, runOnce, runTogether, type Job } from './bench-process';
 import { startEcrEmulator, type EcrEmulator } from '../test/support/ecr-emulator';
 import { createNetns, netnsUnavailable } from '../test/support/netns';
 import { startTlsFront, type TlsFront } from '../test/support/recording-proxy';
@@ -376,7 +376,7 @@ async function bursts(pipes: Pipes, runtimeList: readonly Runtime[], world: Worl
 
 async function instructions(pipes: Pipes, cases: readonly Case[]): Promise<void> {
   await warm(pipes, cases);
-  console.log('Instructions per run (valgrind --tool=callgrind; npm-installed: node --predictable --hash-seed=1 --random-seed=1)\n');
+  console.log(`Instructions per run (valgrind --tool=callgrind; npm-installed: node ${PREDICTABLE_NODE.join(' ')})\n`);
   console.log(`${'runtime'.padEnd(34)} ${'case'.padEnd(30)} ${'instructions'.padStart(13)} ${'× bare'.padStart(7)}`);
   const counts = new Map<Case, number>();
   const runtimeByName = new Map(runtimes().map((runtime) => [runtime.name, runtime]));
