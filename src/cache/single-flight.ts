@@ -35,7 +35,7 @@
  * and `node:os` are loaded where they are used, never by a cache hit.
  */
 import { linkSync, lstatSync, readFileSync, readlinkSync, renameSync, rmdirSync, unlinkSync, watch, type FSWatcher, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { joinPath } from '../fs/join-path';
 import { errorCode } from '../fs/private-dir';
 import { removeQuietly, writeTempFile } from '../fs/replace-file';
 import type { Logger } from '../logging/logger';
@@ -138,11 +138,11 @@ export class FlightLocks {
   }
 
   private lockPath(id: string): string {
-    return join(this.dir, `${id}.lock`);
+    return joinPath(this.dir, `${id}.lock`);
   }
 
   private failurePath(id: string): string {
-    return join(this.dir, `${id}.failed`);
+    return joinPath(this.dir, `${id}.failed`);
   }
 
   tryAcquire(id: string, now: number): LockAttempt {

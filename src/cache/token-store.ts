@@ -6,7 +6,7 @@
  * `get`: a cache that cannot be read is a miss, one that cannot be written is skipped.
  */
 import { readdirSync, statSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { joinPath } from '../fs/join-path';
 import { checkPrivateDirs, ensurePrivateDirs, errorCode, readPrivateBytes } from '../fs/private-dir';
 import { removeQuietly, replaceFile } from '../fs/replace-file';
 import type { Logger } from '../logging/logger';
@@ -25,7 +25,7 @@ export type CacheOpening = { readonly store: TokenStore } | { readonly store: un
  * only look (`list`) pass `create: false`, so that asking creates nothing.
  */
 export function openTokenStore(cacheDir: string, logger: Logger, options: { create: boolean } = { create: true }): CacheOpening {
-  const dir = join(cacheDir, TOKENS_DIR_NAME);
+  const dir = joinPath(cacheDir, TOKENS_DIR_NAME);
   const check = options.create ? ensurePrivateDirs([cacheDir, dir]) : checkPrivateDirs([cacheDir, dir]);
   if (!check.trusted) return { store: undefined, reason: check.reason };
   return { store: new TokenStore(dir, logger) };
@@ -38,7 +38,7 @@ export class TokenStore {
   ) {}
 
   entryPath(id: string): string {
-    return join(this.dir, `${id}.json`);
+    return joinPath(this.dir, `${id}.json`);
   }
 
   read(id: string): CacheEntry | undefined {
@@ -79,7 +79,7 @@ export class TokenStore {
     const found: Array<{ path: string; entry: CacheEntry }> = [];
     for (const name of listDir(this.dir)) {
       if (!name.endsWith('.json') || name.startsWith('.')) continue;
-      const path = join(this.dir, name);
+      const path = joinPath(this.dir, name);
       const text = readPrivateFile(path);
       const entry = text === undefined ? undefined : parseEntry(text);
       if (entry !== undefined) found.push({ path, entry });
@@ -93,7 +93,7 @@ export class TokenStore {
    */
   prune(now: number): void {
     for (const name of listDir(this.dir)) {
-      const path = join(this.dir, name);
+      const path = joinPath(this.dir, name);
       if (name.endsWith('.json') && !name.startsWith('.')) {
         const text = readPrivateFile(path);
         const entry = text === undefined ? undefined : parseEntry(text);

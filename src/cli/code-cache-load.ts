@@ -4,13 +4,13 @@
  * every function the run compiled. For the bundles only some runs load: the full command line
  * (when the fast path declines) and the npm package's dependencies (bundled-dependencies.ts).
  */
-import { join } from 'node:path';
+import { joinPath } from '../fs/join-path';
 import { saveCodeCache } from './code-cache';
 import { cacheMadeMeanwhile, runCachedBundle } from './code-cache-script';
 
 /** `fileName` in this bundle's directory; `bundle` names its cache; `digest` is its SHA-256. */
 export function loadCachedBundle<Exports>(fileName: string, bundle: string, digest: string | undefined): Exports {
-  const loaded = runCachedBundle<Exports>(join(__dirname, fileName), bundle, digest);
+  const loaded = runCachedBundle<Exports>(joinPath(__dirname, fileName), bundle, digest);
   const { remakeAt } = loaded;
   if (remakeAt !== undefined) {
     process.once('exit', () => {

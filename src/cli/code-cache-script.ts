@@ -19,9 +19,10 @@
  * secret.
  */
 import { lstatSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { Script } from 'node:vm';
 import { cacheDirectory, FAST_PATH_CACHE_DIR_NAME, homeDirectory } from '../config/settings';
+import { joinPath } from '../fs/join-path';
 import { checkPrivateDirs, readPrivateBytes } from '../fs/private-dir';
 import { codeCacheFileName } from './code-cache-name';
 import { moduleWrapper } from './module-wrapper';
@@ -53,7 +54,7 @@ export interface EmbeddedBundle {
  */
 export function runCachedBundle<Exports>(file: string, bundle: string, digest: string | undefined, embedded?: EmbeddedBundle): CachedBundle<Exports> {
   const dirs = codeCacheDirs();
-  const target = dirs === undefined || digest === undefined ? undefined : { dirs, file: join(dirs[1], codeCacheFileName(bundle, digest)) };
+  const target = dirs === undefined || digest === undefined ? undefined : { dirs, file: joinPath(dirs[1], codeCacheFileName(bundle, digest)) };
   const usersCache = target === undefined || !checkPrivateDirs(target.dirs).trusted ? undefined : readPrivateBytes(target.file, MAX_CODE_CACHE_BYTES);
   const cachedData = usersCache ?? embedded?.codeCache();
   const script = new Script(moduleWrapper(embedded === undefined ? readFileSync(file, 'utf8') : embedded.source()), {
@@ -80,7 +81,7 @@ export function cacheMadeMeanwhile(loaded: CachedBundle<unknown>): boolean {
 /** The cache directory and its fast-path-cache/, where there is a cache directory. */
 function codeCacheDirs(): readonly [string, string] | undefined {
   const cacheDir = cacheDirectory(process.env, homeDirectory(process.env, () => undefined));
-  return cacheDir === undefined ? undefined : [cacheDir, join(cacheDir, FAST_PATH_CACHE_DIR_NAME)];
+  return cacheDir === undefined ? undefined : [cacheDir, joinPath(cacheDir, FAST_PATH_CACHE_DIR_NAME)];
 }
 
 /** Far more than any of our caches (the fast path's about 100 KB, the dependencies' a few MB): anything larger is not one. */

@@ -6,7 +6,8 @@
  * slower next run.
  */
 import { readdirSync, renameSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
+import { joinPath } from '../fs/join-path';
 import { checkPrivateDir, ensurePrivateDir } from '../fs/private-dir';
 import { removeQuietly, writeTempFile } from '../fs/replace-file';
 import { sameBundleAndNode } from './code-cache-name';
@@ -25,7 +26,7 @@ export function saveCodeCache(dirs: readonly [string, string], file: string, dat
     }
     const sameNode = sameBundleAndNode(basename(file));
     for (const name of readdirSync(dir)) {
-      if (name.startsWith(sameNode) && name !== basename(file)) removeQuietly(join(dir, name));
+      if (name.startsWith(sameNode) && name !== basename(file)) removeQuietly(joinPath(dir, name));
     }
   } catch {
     // Slower next time, never wrong.

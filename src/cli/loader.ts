@@ -7,7 +7,7 @@
  * (about 20 M of 28 M instructions on Node 20, measured with callgrind); with the code cache it
  * is read, not compiled.
  */
-import { join } from 'node:path';
+import { joinPath } from '../fs/join-path';
 import { runFastPathBundle } from './fast-path-bundle';
 
 /** The SHA-256 of the fast path's bundle, written in by scripts/bundle.js. */
@@ -17,7 +17,7 @@ const FAST_PATH_FILE = 'docker-credential-ecr-login-fast.js';
 
 /** `invokedAs` is the base name the executable was called by. */
 function main(argv: readonly string[], invokedAs?: string): Promise<void> {
-  return runFastPathBundle(join(__dirname, FAST_PATH_FILE), 'fast-path', typeof FAST_PATH_DIGEST === 'string' ? FAST_PATH_DIGEST : undefined, argv, invokedAs);
+  return runFastPathBundle(joinPath(__dirname, FAST_PATH_FILE), 'fast-path', typeof FAST_PATH_DIGEST === 'string' ? FAST_PATH_DIGEST : undefined, argv, invokedAs);
 }
 
 // `export =`, not `export`: bundled without esbuild's ES module interop, which every run would compile.

@@ -2,7 +2,8 @@
  * The helper's own settings, read from the environment it was started with (docs/SPEC.md section 7).
  * Pure: the environment and the home directory are passed in.
  */
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute } from 'node:path';
+import { joinPath } from '../fs/join-path';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -60,10 +61,10 @@ export function readSettings(env: Environment, homeDir: string | undefined): Set
     logLevel: parseLogLevel(env.AWS_ECR_LOG_LEVEL),
     notices,
     ...(podRoleArn === undefined ? {} : { podRoleArn }),
-    settingsFile: nonEmpty(env.AWS_ECR_CONFIG) ?? join(homeDir !== undefined && isAbsolute(homeDir) ? homeDir : NO_HOME_DIR, '.ecr', 'config.json'),
+    settingsFile: nonEmpty(env.AWS_ECR_CONFIG) ?? joinPath(homeDir !== undefined && isAbsolute(homeDir) ? homeDir : NO_HOME_DIR, '.ecr', 'config.json'),
   };
   if (cacheDir === undefined) return { ...common, cacheDisabled: true, cacheDir: undefined, logDir: undefined };
-  const logDir = join(cacheDir, 'log');
+  const logDir = joinPath(cacheDir, 'log');
   return nonEmpty(env.AWS_ECR_DISABLE_CACHE) === undefined
     ? { ...common, cacheDisabled: false, cacheDir, logDir }
     : { ...common, cacheDisabled: true, cacheDir, logDir };
@@ -82,7 +83,7 @@ function chooseCacheDir(env: Environment, homeDir: string | undefined, notices: 
     notices.push(`AWS_ECR_CACHE_DIR must be an absolute path, not ${JSON.stringify(configured)}: running without a cache or log`);
     return undefined;
   }
-  if (homeDir !== undefined && isAbsolute(homeDir)) return join(homeDir, '.ecr');
+  if (homeDir !== undefined && isAbsolute(homeDir)) return joinPath(homeDir, '.ecr');
   const why = homeDir === undefined ? 'no home directory (HOME is unset and the user has no passwd entry)' : `HOME is not an absolute path (${JSON.stringify(homeDir)})`;
   notices.push(`${why}: running without a cache or log; set AWS_ECR_CACHE_DIR to an absolute path`);
   return undefined;
@@ -98,7 +99,7 @@ export function homeDirectory(env: Environment, passwdHome: () => string | undef
 
 /** The Docker CLI's configuration file: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. */
 export function dockerConfigFile(env: Environment, homeDir: string): string {
-  return join(nonEmpty(env.DOCKER_CONFIG) ?? join(homeDir, '.docker'), 'config.json');
+  return joinPath(nonEmpty(env.DOCKER_CONFIG) ?? joinPath(homeDir, '.docker'), 'config.json');
 }
 
 function parseLogLevel(value: string | undefined): LogLevel {

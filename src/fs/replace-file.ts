@@ -4,7 +4,7 @@
  * on one filesystem), written whole, given its mode, then renamed (or linked) into place.
  */
 import { closeSync, constants, fchmodSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { joinPath } from './join-path';
 
 export interface TempFileOptions {
   /** The file's mode, whatever the umask says: a Docker config or an archive is read by others. */
@@ -23,7 +23,7 @@ export function writeTempFile(dir: string, data: string | Buffer, options: TempF
   // cache hit, whose whole cost is about what loading it would add).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
-  const temp = join(dir, `.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = joinPath(dir, `.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);

@@ -2,21 +2,21 @@
  * The credential sources the AWS SDK's default Node chain will try, in its order, as a person
  * would name them. Used to say what was tried when none answered. Pure.
  */
-import { join } from 'node:path';
+import { joinPath } from '../fs/join-path';
 import type { Environment } from '../config/settings';
 import { activeProfile, containerUri, decideCredentialSource, metadataDisabled, metadataEndpoint, type SharedConfigTexts } from './credential-chain';
 
 /** The files the SDK reads: the variables as given (it does not trim them), else under ~/.aws. */
 export function sharedConfigFiles(env: Environment, homeDir: string): { config: string; credentials: string } {
   return {
-    config: expandHome(env.AWS_CONFIG_FILE || join(homeDir, '.aws', 'config'), homeDir),
-    credentials: expandHome(env.AWS_SHARED_CREDENTIALS_FILE || join(homeDir, '.aws', 'credentials'), homeDir),
+    config: expandHome(env.AWS_CONFIG_FILE || joinPath(homeDir, '.aws', 'config'), homeDir),
+    credentials: expandHome(env.AWS_SHARED_CREDENTIALS_FILE || joinPath(homeDir, '.aws', 'credentials'), homeDir),
   };
 }
 
 /** The SDK expands a leading `~/` in AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE. */
 function expandHome(path: string, homeDir: string): string {
-  return path.startsWith('~/') ? join(homeDir, path.slice(2)) : path;
+  return path.startsWith('~/') ? joinPath(homeDir, path.slice(2)) : path;
 }
 
 /**
