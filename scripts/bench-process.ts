@@ -128,13 +128,13 @@ export async function peakRssKiB(pipes: Pipes, job: Job): Promise<number | undef
 }
 
 /**
- * The Node flag that makes a run repeat instruction for instruction (no background threads, fixed
- * seeds), and no other. V8 takes a code cache only if it was made under the same flags, as
- * `v8.cachedDataVersionTag()` tells: `--predictable` and `--random-seed` leave that tag as it is,
- * `--hash-seed` changes it. With `--hash-seed=1`, every Node refused the code cache it carries for
- * its own modules, so each module a run loaded after start-up was compiled from source and its
- * cache made again: about 5 M instructions for `node -e 0` and 2.5 M for a hit's `node:vm` on
- * Node 20, work no real run does.
+ * The Node flag that makes a run repeat instruction for instruction (no background threads; three
+ * runs of a case agree to a thousand instructions), and no other. V8 takes a code cache only if
+ * it was made under the same flags, as `v8.cachedDataVersionTag()` tells: `--predictable` and
+ * `--random-seed` leave that tag as it is, `--hash-seed` changes it. With `--hash-seed=1`, every
+ * Node refused the code cache it carries for its own modules, so each module a run loaded after
+ * start-up was compiled from source and its cache made again: about 5 M instructions for
+ * `node -e 0` and 2.5 M for a hit's `node:vm` on Node 20, work no real run does.
  */
 export const PREDICTABLE_NODE = ['--predictable'];
 
