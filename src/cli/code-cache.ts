@@ -24,9 +24,10 @@ export function saveCodeCache(dirs: readonly [string, string], file: string, dat
       removeQuietly(temp);
       return;
     }
-    const sameNode = sameBundleAndNode(basename(file));
+    const kept = basename(file);
+    const sameNode = sameBundleAndNode(kept);
     for (const name of readdirSync(dir)) {
-      if (name.startsWith(sameNode) && name !== basename(file)) removeQuietly(joinPath(dir, name));
+      if (name.startsWith(sameNode) && name !== kept) removeQuietly(joinPath(dir, name));
     }
   } catch {
     // Slower next time, never wrong.
