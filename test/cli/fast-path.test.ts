@@ -170,7 +170,7 @@ describe('the fast path and the full path answer alike', () => {
       const ran = await run(HELPER_BIN, ['get'], input, 'pipe', { ...env, NODE_OPTIONS: `--require ${PROBE}`, ECR_LOGIN_TEST_MODULE_PROBE: probe });
       assert.equal(ran.code, code);
       const modules = JSON.parse(readFileSync(probe, 'utf8')) as string[];
-      assert.ok(modules.some((path) => path.endsWith(join('dist', 'bin', 'docker-credential-ecr-login.js'))));
+      assert.ok(modules.some((path) => path.endsWith(join('bin', 'docker-credential-ecr-login'))));
       assert.deepEqual(modules.filter((path) => /docker-credential-ecr-login-(full|commands)\.js|node_modules/.test(path)), []);
     });
   }
@@ -317,7 +317,7 @@ describe('a miss while a live process fetches the same token: the fast path wait
     assert.deepEqual(fast, full);
     assert.match(fast.stdout, /^\{"ServerURL":"1000000000\d\d[^"]*","Username":"AWS","Secret":"[^"]+"\}\n$/);
     assert.equal(calls, 0);
-    assert.ok(modules.some((path) => path.endsWith(join('dist', 'bin', 'docker-credential-ecr-login.js'))));
+    assert.ok(modules.some((path) => path.endsWith(join('bin', 'docker-credential-ecr-login'))));
     assert.deepEqual(modules.filter((path) => /docker-credential-ecr-login-(full|commands)\.js|node_modules/.test(path)), []);
   });
 

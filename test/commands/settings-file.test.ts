@@ -82,7 +82,7 @@ describe('a profile per registry', () => {
     assertServed(hit, ALIAS);
     assert.deepEqual(world.counts(), counted);
     const modules = JSON.parse(readFileSync(probe, 'utf8')) as string[];
-    assert.ok(modules.some((path) => path.endsWith(join('dist', 'bin', 'docker-credential-ecr-login.js'))));
+    assert.ok(modules.some((path) => path.endsWith(join('bin', 'docker-credential-ecr-login'))));
     for (const heavy of ['@aws-sdk', '@smithy', join('node_modules', 'pino'), join('node_modules', 'commander'), 'docker-credential-ecr-login-commands.js']) {
       assert.deepEqual(modules.filter((path) => path.includes(heavy)), [], `${heavy} was loaded on a hit`);
     }
