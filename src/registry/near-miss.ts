@@ -4,7 +4,7 @@
  * native keychain` (docs/SPEC.md section 1); this line tells the person at the terminal why.
  * Pure, and loaded only once parseRegistry has said no.
  */
-import { hostOf, PRIVATE_DOMAINS, PUBLIC_HOSTS, REGION_LABEL } from './parse';
+import { hostOf, isRegionName, PRIVATE_DOMAINS, PUBLIC_HOSTS } from './parse';
 
 const PRIVATE_FORM = '<12-digit account>.dkr.ecr.<region>.<domain>';
 const PUBLIC_NAMES = Object.keys(PUBLIC_HOSTS);
@@ -116,7 +116,7 @@ function accountProblems(account: readonly string[]): string[] {
 function regionProblems(region: readonly string[]): string[] {
   if (region.length === 0 || region.join('') === '') return ['no region after dkr.ecr'];
   const name = region.join('.');
-  if (region.length > 1 || !REGION_LABEL.test(name)) return [`"${name}" is not a region name`];
+  if (region.length > 1 || !isRegionName(name)) return [`"${name}" is not a region name`];
   return [];
 }
 

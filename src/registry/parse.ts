@@ -44,19 +44,52 @@ export const PUBLIC_HOSTS: Readonly<Record<string, boolean>> = {
   'ecr-public.aws.com': true,
 };
 
-const escapeDots = (domain: string): string => domain.replace(/\./g, '\\.');
+/** What may follow a private host's account ID up to its region: `<dkr>` in its four spellings, and what each says of the endpoint. */
+const DKR_SPELLINGS: ReadonlyArray<{ readonly text: string; readonly fips: boolean; readonly dualStack: boolean }> = [
+  { text: '.dkr.ecr.', fips: false, dualStack: false },
+  { text: '.dkr-ecr.', fips: false, dualStack: true },
+  { text: '.dkr.ecr-fips.', fips: true, dualStack: false },
+  { text: '.dkr-ecr-fips.', fips: true, dualStack: true },
+];
 
-// What the AWS SDK accepts as a region (a DNS label): up to 63 letters, digits and inner `-`.
-// A host naming any other region could only ever fail there, so it is not a registry.
-const REGION = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
-export const REGION_LABEL = new RegExp(`^${REGION}$`);
+const ACCOUNT_ID_LENGTH = 12;
+const PRIVATE_DOMAIN_SET: ReadonlySet<string> = new Set(PRIVATE_DOMAINS);
 
-// `$` after the domain alternatives is what rejects `…amazonaws.com.evil.example`.
-const PRIVATE_HOST = new RegExp(
-  `^(\\d{12})\\.(dkr\\.ecr|dkr-ecr)(-fips)?\\.(${REGION})\\.(` +
-    PRIVATE_DOMAINS.map(escapeDots).join('|') +
-    ')$',
-);
+/**
+ * What the AWS SDK accepts as a region (a DNS label): up to 63 letters, digits and inner `-`.
+ * A host naming any other region could only ever fail there, so it is not a registry.
+ */
+export function isRegionName(name: string): boolean {
+  if (name.length === 0 || name.length > 63 || name.startsWith('-') || name.endsWith('-')) return false;
+  for (let at = 0; at < name.length; at += 1) {
+    const char = name.charCodeAt(at);
+    if (!(isAsciiDigit(char) || (char >= 0x61 && char <= 0x7a) || char === 0x2d)) return false;
+  }
+  return true;
+}
+
+function isAsciiDigit(char: number): boolean {
+  return char >= 0x30 && char <= 0x39;
+}
+
+/**
+ * `<12 digits><dkr spelling><region>.<domain>`, the domain one of PRIVATE_DOMAINS exactly (so that
+ * `…amazonaws.com.evil.example` is not one), in lowercase ASCII alone. Walked by hand, not matched
+ * by a regular expression: V8 compiles an expression on its first use and again to machine code on
+ * its second, which for this one cost a hit 0.3 M instructions and a settings file's hosts more.
+ */
+function privateRegistry(host: string): PrivateRegistry | undefined {
+  for (let at = 0; at < ACCOUNT_ID_LENGTH; at += 1) if (!isAsciiDigit(host.charCodeAt(at))) return undefined;
+  const dkr = DKR_SPELLINGS.find((spelling) => host.startsWith(spelling.text, ACCOUNT_ID_LENGTH));
+  if (dkr === undefined) return undefined;
+  const regionStart = ACCOUNT_ID_LENGTH + dkr.text.length;
+  const regionEnd = host.indexOf('.', regionStart);
+  if (regionEnd === -1) return undefined;
+  const region = host.slice(regionStart, regionEnd);
+  const domain = host.slice(regionEnd + 1);
+  if (!isRegionName(region) || !PRIVATE_DOMAIN_SET.has(domain)) return undefined;
+  return { kind: 'private', host, accountId: host.slice(0, ACCOUNT_ID_LENGTH), region, fips: dkr.fips, dualStack: dkr.dualStack || DUAL_STACK_DOMAINS.has(domain) };
+}
 
 const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
 
@@ -89,8 +122,8 @@ export function parseRegistry(serverUrl: string): EcrRegistry | undefined {
   // it back as it is, since the grammar allows lowercase ASCII alone and nothing around it, so it
   // is not run (it costs more than the rest of a parse, on every get, for each host of a settings
   // file). Punycode labels (`xn--`) are the exception: the URL parser checks them.
-  const bare = serverUrl.includes('xn--') ? null : PRIVATE_HOST.exec(serverUrl);
-  if (bare !== null) return privateRegistry(serverUrl, bare);
+  const bare = serverUrl.includes('xn--') ? undefined : privateRegistry(serverUrl);
+  if (bare !== undefined) return bare;
   const host = hostOf(serverUrl);
   if (host === undefined) return undefined;
 
@@ -98,20 +131,7 @@ export function parseRegistry(serverUrl: string): EcrRegistry | undefined {
   const publicDualStack = Object.hasOwn(PUBLIC_HOSTS, host) ? PUBLIC_HOSTS[host] : undefined;
   if (publicDualStack !== undefined) return { kind: 'public', host, dualStack: publicDualStack };
 
-  const match = PRIVATE_HOST.exec(host);
-  return match === null ? undefined : privateRegistry(host, match);
-}
-
-function privateRegistry(host: string, match: RegExpExecArray): PrivateRegistry {
-  const [, accountId, dkr, fipsSuffix, region, domain] = match as unknown as [string, string, string, string | undefined, string, string];
-  return {
-    kind: 'private',
-    host,
-    accountId,
-    region,
-    fips: fipsSuffix !== undefined,
-    dualStack: dkr === 'dkr-ecr' || DUAL_STACK_DOMAINS.has(domain),
-  };
+  return privateRegistry(host);
 }
 
 export function isEcrHost(serverUrl: string): boolean {
