@@ -30,7 +30,8 @@
  *
  * Options: `--runs N` (rounds; default 30, or BENCH_RUNS), `--instructions` (count instead of
  * timing: the instructions each case executes under valgrind's callgrind, which a loaded machine
- * does not change; no budget is checked), `--no-netns` (never enter a namespace), `--only TEXT`
+ * does not change; no budget is checked; Node runs with --predictable, except the standalone
+ * executable, which takes no flags, and its bare start: those two are medians of five counts), `--no-netns` (never enter a namespace), `--only TEXT`
  * (only the cases whose runtime or name contains TEXT, with their bare starts; and only the
  * bursts whose label, after the word "bursts", contains it: `--only bursts` runs the bursts alone).
  */
@@ -376,7 +377,9 @@ async function bursts(pipes: Pipes, runtimeList: readonly Runtime[], world: Worl
 
 async function instructions(pipes: Pipes, cases: readonly Case[]): Promise<void> {
   await warm(pipes, cases);
-  console.log(`Instructions per run (valgrind --tool=callgrind; npm-installed: node ${PREDICTABLE_NODE.join(' ')})\n`);
+  console.log(
+    `Instructions per run (valgrind --tool=callgrind; npm-installed: node ${PREDICTABLE_NODE.join(' ')}; the standalone executable, which takes no Node flags, and its own Node's bare start without them: the median of ${UNFLAGGED_COUNTS} counts)\n`,
+  );
   console.log(`${'runtime'.padEnd(34)} ${'case'.padEnd(30)} ${'instructions'.padStart(13)} ${'× bare'.padStart(7)}`);
   const counts = new Map<Case, number>();
   const runtimeByName = new Map(runtimes().map((runtime) => [runtime.name, runtime]));
@@ -384,14 +387,24 @@ async function instructions(pipes: Pipes, cases: readonly Case[]): Promise<void>
   if (cases.some((item) => item.runtime.startsWith('Go'))) console.log('(the Go helper is left out: valgrind cannot run it to the end)\n');
   for (const item of cases.filter((c) => !c.runtime.startsWith('Go'))) {
     const runtime = runtimeByName.get(item.runtime);
-    // Scripts run under their Node with the predictable flags; executables (standalone, Go) as they are.
-    const viaNode = runtime !== undefined && (!runtime.standalone || item.job.command === runtime.node) ? runtime.node : undefined;
-    const count = await countInstructions(pipes, item.job, viaNode);
+    // Scripts run under their Node with the predictable flags. The standalone executable cannot
+    // take them, so its bare start runs without them too: like is compared with like. Counted
+    // that way, a run varies by a few M instructions from the next, and the median is shown.
+    const count = runtime !== undefined && !runtime.standalone ? await countInstructions(pipes, item.job, runtime.node) : await medianUnflaggedCount(pipes, item.job);
     counts.set(item, count);
     const bare = item.bare === undefined ? undefined : counts.get(item.bare);
     const ratio = bare === undefined ? '' : `${(count / bare).toFixed(2)}×`;
     console.log(`${item.runtime.padEnd(34)} ${item.name.padEnd(30)} ${`${(count / 1e6).toFixed(1)} M`.padStart(13)} ${ratio.padStart(7)}`);
   }
+}
+
+/** How often an executable is counted without the predictable flags; its median is shown. */
+const UNFLAGGED_COUNTS = 5;
+
+async function medianUnflaggedCount(pipes: Pipes, job: Job): Promise<number> {
+  const counts: number[] = [];
+  for (let run = 0; run < UNFLAGGED_COUNTS; run += 1) counts.push(await countInstructions(pipes, job, undefined));
+  return stats(counts).median;
 }
 
 /**
