@@ -40,6 +40,7 @@ interface Bundling {
   /** Group (`dependencies`, `logging`) → the names of `names` in it. */
   namesByGroup(names: Iterable<string>): Map<string, string[]>;
   requireBuiltinImports(file: string): void;
+  compileEagerly(file: string): void;
   readonly NOTICE_RULE: string;
   packageNotices(metafiles: readonly Metafile[]): string[];
 }
@@ -147,6 +148,10 @@ async function makeBundles(nodeMajor: string): Promise<Bundles> {
     outfile: main,
     define: { ...fastPathOptions.define, FAST_PATH_DIGEST: JSON.stringify(sha256File(fastPathFile)) },
   });
+  // Node makes the main script's code cache (useCodeCache) as it compiles it: with every function
+  // in parentheses, the cache holds them all. A hit went from 99.37 to 98.10 M instructions
+  // (callgrind, an executable built to run with --predictable for the measurement).
+  bundling.compileEagerly(main);
   const helper = join(WORK_DIR, HELPER_ASSET);
   const full = await build({
     ...bundling.helperBundleOptions(target),

@@ -186,12 +186,14 @@ function packageNotices(metafiles) {
 }
 
 /**
- * Rewrites each top-level `function f(…){…}` of a bundle that Node compiles from source, on every
- * run (the loader) or every miss (the full loader), as `var f=(function f(…){…});`. V8 compiles a
- * function in parentheses with the script; any other it pre-parses with the script, then parses
- * again and compiles on its first call: the loader's seventeen cost a hit about 0.5 M instructions
- * more that way (callgrind, Node 20, 22 and 24). Both bundles only define functions until their
- * last statement, which exports them: none is called before its definition runs.
+ * Rewrites each top-level `function f(…){…}` of a bundle as `var f=(function f(…){…});`. V8
+ * compiles a function in parentheses with the script; any other it pre-parses with the script,
+ * then parses again and compiles on its first call. For the bundles Node compiles from source,
+ * on every run (the loader) or every miss (the full loader), the loader's seventeen cost a hit
+ * about 0.5 M instructions more that way (callgrind, Node 20, 22 and 24). The standalone
+ * executable's main script (scripts/build-standalone.ts) has a code cache made as it is compiled:
+ * rewritten, it holds every function, and a hit compiles none of them. Each of these bundles only
+ * defines functions until its last statement: none is called before its definition runs.
  */
 function compileEagerly(file) {
   const ts = require('typescript');
@@ -282,6 +284,7 @@ if (require.main === module) {
 
 module.exports = {
   EXTERNAL_PACKAGES,
+  compileEagerly,
   namesByGroup,
   MINIFY,
   NOTICE_RULE,
