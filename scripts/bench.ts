@@ -31,9 +31,10 @@
  * Options: `--runs N` (rounds; default 30, or BENCH_RUNS), `--instructions` (count instead of
  * timing: the instructions each case executes under valgrind's callgrind, which a loaded machine
  * does not change; no budget is checked; Node runs with --predictable, except the standalone
- * executable, which takes no flags, and its bare start: those two are medians of five counts), `--no-netns` (never enter a namespace), `--only TEXT`
- * (only the cases whose runtime or name contains TEXT, with their bare starts; and only the
- * bursts whose label, after the word "bursts", contains it: `--only bursts` runs the bursts alone).
+ * executable, which takes no flags, and its bare start: those two are medians of five counts),
+ * `--no-netns` (never enter a namespace), `--only TEXT` (only the cases whose runtime or name
+ * contains TEXT, with their bare starts; and only the bursts whose label, after the word
+ * "bursts", contains it: `--only bursts` runs the bursts alone).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
