@@ -23,7 +23,7 @@ import { dirname } from 'node:path';
 import { Script } from 'node:vm';
 import { cacheDirectory, FAST_PATH_CACHE_DIR_NAME, homeDirectory } from '../config/settings';
 import { joinPath } from '../fs/join-path';
-import { checkPrivateDirs, readPrivateBytes } from '../fs/private-dir';
+import { isPrivateDir, readPrivateBytes } from '../fs/private-dir';
 import { codeCacheFileName } from './code-cache-name';
 import { moduleWrapper } from './module-wrapper';
 
@@ -53,9 +53,11 @@ export interface EmbeddedBundle {
  * own, used until a run has made the user's.
  */
 export function runCachedBundle<Exports>(file: string, bundle: string, digest: string | undefined, embedded?: EmbeddedBundle): CachedBundle<Exports> {
-  const dirs = codeCacheDirs();
+  // As few functions as will do: the npm package's loader runs this compiled from source (loader.ts).
+  const cacheDir = cacheDirectory(process.env, homeDirectory(process.env, () => undefined));
+  const dirs = cacheDir === undefined ? undefined : ([cacheDir, joinPath(cacheDir, FAST_PATH_CACHE_DIR_NAME)] as const);
   const target = dirs === undefined || digest === undefined ? undefined : { dirs, file: joinPath(dirs[1], codeCacheFileName(bundle, digest)) };
-  const usersCache = target === undefined || !checkPrivateDirs(target.dirs).trusted ? undefined : readPrivateBytes(target.file, MAX_CODE_CACHE_BYTES);
+  const usersCache = target === undefined || !isPrivateDir(target.dirs[0]) || !isPrivateDir(target.dirs[1]) ? undefined : readPrivateBytes(target.file, MAX_CODE_CACHE_BYTES);
   const cachedData = usersCache ?? embedded?.codeCache();
   const script = new Script(moduleWrapper(embedded === undefined ? readFileSync(file, 'utf8') : embedded.source()), {
     filename: file,
@@ -76,12 +78,6 @@ export function runCachedBundle<Exports>(file: string, bundle: string, digest: s
  */
 export function cacheMadeMeanwhile(loaded: CachedBundle<unknown>): boolean {
   return loaded.remakeAt !== undefined && loaded.script.cachedDataRejected !== true && lstatSync(loaded.remakeAt.file, { throwIfNoEntry: false })?.isFile() === true;
-}
-
-/** The cache directory and its fast-path-cache/, where there is a cache directory. */
-function codeCacheDirs(): readonly [string, string] | undefined {
-  const cacheDir = cacheDirectory(process.env, homeDirectory(process.env, () => undefined));
-  return cacheDir === undefined ? undefined : [cacheDir, joinPath(cacheDir, FAST_PATH_CACHE_DIR_NAME)];
 }
 
 /** Far more than any of our caches (the fast path's about 100 KB, the dependencies' a few MB): anything larger is not one. */

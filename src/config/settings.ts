@@ -70,23 +70,29 @@ export function readSettings(env: Environment, homeDir: string | undefined): Set
     : { ...common, cacheDisabled: true, cacheDir, logDir };
 }
 
-/** The cache directory alone (for the code cache bin/ reads before anything else: src/cli/loader.ts); undefined where there is none. */
+/**
+ * The cache directory, undefined where there is none: AWS_ECR_CACHE_DIR when it is set (absolute
+ * only), else ~/.ecr. Also what the launcher's loader runs on every run, compiled from source
+ * (src/cli/loader.ts), before anything else: hence one function.
+ */
 export function cacheDirectory(env: Environment, homeDir: string | undefined): string | undefined {
-  return chooseCacheDir(env, homeDir, []);
+  const configured = nonEmpty(env.AWS_ECR_CACHE_DIR);
+  if (configured !== undefined) return isAbsolute(configured) ? configured : undefined;
+  return homeDir !== undefined && isAbsolute(homeDir) ? joinPath(homeDir, '.ecr') : undefined;
 }
 
 function chooseCacheDir(env: Environment, homeDir: string | undefined, notices: string[]): string | undefined {
+  const cacheDir = cacheDirectory(env, homeDir);
+  if (cacheDir === undefined) notices.push(noCacheDirNotice(env, homeDir));
+  return cacheDir;
+}
+
+function noCacheDirNotice(env: Environment, homeDir: string | undefined): string {
   const configured = nonEmpty(env.AWS_ECR_CACHE_DIR);
-  if (configured !== undefined) {
-    if (isAbsolute(configured)) return configured;
-    // A relative directory would put a cache (tokens) in whatever directory the client ran us from.
-    notices.push(`AWS_ECR_CACHE_DIR must be an absolute path, not ${JSON.stringify(configured)}: running without a cache or log`);
-    return undefined;
-  }
-  if (homeDir !== undefined && isAbsolute(homeDir)) return joinPath(homeDir, '.ecr');
+  // A relative directory would put a cache (tokens) in whatever directory the client ran us from.
+  if (configured !== undefined) return `AWS_ECR_CACHE_DIR must be an absolute path, not ${JSON.stringify(configured)}: running without a cache or log`;
   const why = homeDir === undefined ? 'no home directory (HOME is unset and the user has no passwd entry)' : `HOME is not an absolute path (${JSON.stringify(homeDir)})`;
-  notices.push(`${why}: running without a cache or log; set AWS_ECR_CACHE_DIR to an absolute path`);
-  return undefined;
+  return `${why}: running without a cache or log; set AWS_ECR_CACHE_DIR to an absolute path`;
 }
 
 /**

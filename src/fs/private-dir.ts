@@ -5,6 +5,8 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 
+const { S_IFMT, S_IFDIR, S_IFREG } = constants;
+
 export type DirCheck = { readonly trusted: true } | { readonly trusted: false; readonly reason: string };
 
 /** Creates `path` (mode 0700) if missing, then checks that it is safe to write into. */
@@ -36,22 +38,41 @@ function firstUntrusted(paths: readonly string[], check: (path: string) => DirCh
 }
 
 export function checkPrivateDir(path: string): DirCheck {
+  return isPrivateDir(path) ? { trusted: true } : { trusted: false, reason: whyNotPrivate(path) };
+}
+
+/**
+ * Whether `path` is a directory that only this user can write into: a real directory (not a
+ * symlink), owned by this user, writable by neither group nor others. One expression, and the
+ * file type from the mode's bits rather than the Stats methods: the launcher's loader runs it on
+ * every run, compiled from source (src/cli/loader.ts), where each function and method it calls
+ * costs instructions of its own.
+ */
+export function isPrivateDir(path: string): boolean {
+  try {
+    const stats = lstatSync(path, { throwIfNoEntry: false });
+    const uid = process.getuid?.();
+    return stats !== undefined && (stats.mode & S_IFMT) === S_IFDIR && (uid === undefined || stats.uid === uid) && (stats.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Why isPrivateDir refused `path`, for a log line or `doctor`. */
+function whyNotPrivate(path: string): string {
   let stats;
   try {
     stats = lstatSync(path);
   } catch (error) {
-    return { trusted: false, reason: `cannot inspect ${path}: ${errorCode(error)}` };
+    return `cannot inspect ${path}: ${errorCode(error)}`;
   }
-  if (stats.isSymbolicLink()) return { trusted: false, reason: `${path} is a symbolic link` };
-  if (!stats.isDirectory()) return { trusted: false, reason: `${path} is not a directory` };
+  if (stats.isSymbolicLink()) return `${path} is a symbolic link`;
+  if (!stats.isDirectory()) return `${path} is not a directory`;
   const uid = process.getuid?.();
-  if (uid !== undefined && stats.uid !== uid) {
-    return { trusted: false, reason: `${path} is owned by uid ${stats.uid}, not by this user (uid ${uid})` };
-  }
-  if ((stats.mode & 0o022) !== 0) {
-    return { trusted: false, reason: `${path} is writable by group or others (mode ${(stats.mode & 0o777).toString(8)})` };
-  }
-  return { trusted: true };
+  if (uid !== undefined && stats.uid !== uid) return `${path} is owned by uid ${stats.uid}, not by this user (uid ${uid})`;
+  if ((stats.mode & 0o022) !== 0) return `${path} is writable by group or others (mode ${(stats.mode & 0o777).toString(8)})`;
+  // Refused a moment ago, fine now: it changed in between.
+  return `${path} changed while it was checked`;
 }
 
 export function errorCode(error: unknown): string {
@@ -69,7 +90,7 @@ export function readPrivateBytes(path: string, limit: number): Buffer | undefine
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     const stats = fstatSync(fd);
-    if (!stats.isFile() || stats.size > limit || stats.uid !== process.getuid?.()) return undefined;
+    if ((stats.mode & S_IFMT) !== S_IFREG || stats.size > limit || stats.uid !== process.getuid?.()) return undefined;
     const buffer = Buffer.alloc(stats.size);
     let offset = 0;
     while (offset < buffer.length) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { describe, it } from 'node:test';
-import { dockerConfigFile, homeDirectory, readSettings } from '../../src/config/settings';
+import { cacheDirectory, dockerConfigFile, homeDirectory, readSettings } from '../../src/config/settings';
 
 describe('readSettings', () => {
   it('defaults to ~/.ecr, cache on, storage not ignored, level info', () => {
@@ -91,5 +92,27 @@ describe('dockerConfigFile', () => {
     assert.equal(dockerConfigFile({}, '/home/u'), '/home/u/.docker/config.json');
     assert.equal(dockerConfigFile({ DOCKER_CONFIG: '/etc/docker-client' }, '/home/u'), '/etc/docker-client/config.json');
     assert.equal(dockerConfigFile({ DOCKER_CONFIG: '' }, '/home/u'), '/home/u/.docker/config.json');
+  });
+});
+
+describe('cacheDirectory', () => {
+  // The launcher's loader finds the code cache with cacheDirectory alone; every other part of the
+  // helper with readSettings. They must name the same directory, or none, for every environment.
+  it('names the directory readSettings does, for any AWS_ECR_CACHE_DIR, AWS_ECR_DISABLE_CACHE and home', () => {
+    const value = fc.option(fc.oneof(fc.constantFrom('', ' ', '/', '/var/cache/ecr', 'relative/dir', './x', '/a/../b', ' /padded '), fc.string()), { nil: undefined });
+    fc.assert(
+      fc.property(value, value, value, (cacheDir, disable, home) => {
+        const env = { ...(cacheDir === undefined ? {} : { AWS_ECR_CACHE_DIR: cacheDir }), ...(disable === undefined ? {} : { AWS_ECR_DISABLE_CACHE: disable }) };
+        assert.equal(cacheDirectory(env, home), readSettings(env, home).cacheDir);
+      }),
+      { numRuns: 500 },
+    );
+  });
+  it('is AWS_ECR_CACHE_DIR when absolute, none when relative, else ~/.ecr', () => {
+    assert.equal(cacheDirectory({ AWS_ECR_CACHE_DIR: '/var/cache/ecr' }, '/home/u'), '/var/cache/ecr');
+    assert.equal(cacheDirectory({ AWS_ECR_CACHE_DIR: 'cache' }, '/home/u'), undefined);
+    assert.equal(cacheDirectory({ AWS_ECR_CACHE_DIR: ' ' }, '/home/u'), '/home/u/.ecr');
+    assert.equal(cacheDirectory({}, 'home'), undefined);
+    assert.equal(cacheDirectory({}, undefined), undefined);
   });
 });
