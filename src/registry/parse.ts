@@ -94,10 +94,30 @@ function privateRegistry(host: string): PrivateRegistry | undefined {
 const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
 
 /**
+ * A host the URL parser gives back as it is, with what it takes from a server URL: lowercase
+ * ASCII letters, digits and hyphens in labels, the last label starting with a letter (one that
+ * is a number makes the parser read an IPv4 address), after `https://` or `http://` if at all,
+ * and before a path, query or fragment if any.
+ */
+const PLAIN_HOST = /^(?:https?:\/\/)?((?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*)(?:[/?#]|$)/;
+
+/**
  * The host part of a server URL as Docker, Nomad or a person would pass it, lowercased,
  * without scheme, userinfo, port or path; undefined when it is not a usable host.
+ *
+ * A plain host (PLAIN_HOST, without punycode, which the parser checks) is read without the URL
+ * parser, which costs more than the rest of a get for a host that is not ECR, on every such get
+ * (Docker's `credsStore` asks about every registry), and for each alias of a settings file, on
+ * every get.
  */
 export function hostOf(serverUrl: string): string | undefined {
+  const trimmed = serverUrl.trim();
+  const plain = PLAIN_HOST.exec(trimmed)?.[1];
+  return plain !== undefined && !plain.includes('xn--') ? plain : parsedHostOf(trimmed);
+}
+
+/** hostOf by the URL parser, for any server URL: the test of hostOf holds the plain hosts' shortcut to it. */
+export function parsedHostOf(serverUrl: string): string | undefined {
   const withoutScheme = serverUrl.trim().replace(/^https?:\/\//i, '');
   if (withoutScheme === '') return undefined;
   // Judge the characters as typed: the URL parser would quietly map look-alikes

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { describe, it } from 'node:test';
-import { hostOf, parseRegistry } from '../../src/registry/parse';
+import { hostOf, parsedHostOf, parseRegistry } from '../../src/registry/parse';
 import { NOT_ECR_INPUTS } from './hostname-cases';
 
 describe('parseRegistry: private ECR hosts (docs/SPEC.md section 2)', () => {
@@ -92,5 +93,33 @@ describe('hostOf', () => {
     assert.equal(hostOf('user@Example.COM:8443/x'), 'example.com');
     assert.equal(hostOf(''), undefined);
     assert.equal(hostOf('https://'), undefined);
+  });
+  it('reads a plain host without the URL parser, and gives what the parser gives', () => {
+    assert.equal(hostOf(' https://index.docker.io/v1/ '), 'index.docker.io');
+    assert.equal(hostOf('registry.example.com'), 'registry.example.com');
+    // A last label that is a number is an IPv4 address to the parser; these go to it.
+    assert.equal(hostOf('registry.1'), undefined);
+    assert.equal(hostOf('0x7f.1'), '127.0.0.1');
+  });
+  it('gives what the URL parser gives, for any server URL (the plain-host shortcut included)', () => {
+    const label = fc.oneof(
+      fc.stringMatching(/^[a-z0-9-]{0,6}$/),
+      fc.stringMatching(/^[a-zA-Z0-9_%-]{0,6}$/),
+      fc.constantFrom('xn--bcher-kva', 'xn--a', '0x1f', '255', '08', 'a', 'A', ''),
+    );
+    const serverUrl = fc.oneof(
+      fc
+        .tuple(
+          fc.constantFrom('', '', 'https://', 'http://', 'HTTPS://', 'ftp://', ' '),
+          fc.array(label, { minLength: 1, maxLength: 4 }),
+          fc.constantFrom('', '', '.', '/', '/v2/', '?q=1', '#f', ':443', ':0', ':x', '@h.io', '\\p', ' '),
+        )
+        .map(([scheme, labels, rest]) => `${scheme}${labels.join('.')}${rest}`),
+      fc.string(),
+    );
+    fc.assert(
+      fc.property(serverUrl, (input) => assert.equal(hostOf(input), parsedHostOf(input), JSON.stringify(input))),
+      { numRuns: 3000 },
+    );
   });
 });
