@@ -28,7 +28,7 @@
  * - 32 parallel cold gets make exactly 1 ECR call, and 8 × 8 exactly 8;
  * - with the Go helper: a miss ≤ 2× its miss; the bursts end in no more wall time than its.
  *
- * Options: `--runs N` (rounds; default 30, or BENCH_RUNS), `--instructions` (count instead of
+ * Options: `--runs N` (rounds; default 100, or BENCH_RUNS), `--instructions` (count instead of
  * timing: the instructions each case executes under valgrind's callgrind, which a loaded machine
  * does not change; no budget is checked; Node runs with --predictable, except the standalone
  * executable, which takes no flags, and its bare start: those two are medians of five counts),
@@ -62,7 +62,7 @@ const BURST_REPEATS = 5;
 const BUDGET = { hit: 1.1, standaloneHit: 1.0, list: 1.15, missOverGo: 2.0 } as const;
 
 const args = process.argv.slice(2);
-const RUNS = Number(valueOf('--runs') ?? process.env.BENCH_RUNS ?? 30);
+const RUNS = Number(valueOf('--runs') ?? process.env.BENCH_RUNS ?? 100);
 const ONLY = valueOf('--only');
 
 function valueOf(flag: string): string | undefined {
@@ -196,6 +196,27 @@ function stats(samples: readonly number[]): Stats {
   return { median: at(0.5), p90: at(0.9), min: sorted[0] ?? NaN };
 }
 
+/**
+ * Where the ratio of two medians lies, 19 times in 20: the 2.5th and 97.5th percentiles of the
+ * ratio over 2000 resamplings of both sample sets (a percentile bootstrap), drawn from a fixed
+ * seed so that the same samples give the same interval. A bare start here takes 20–60 ms, and a
+ * run's spread is as wide as the budget's margin: the interval says whether a verdict could have
+ * gone the other way.
+ */
+function ratioInterval(samples: readonly number[], bareSamples: readonly number[]): readonly [number, number] {
+  let seed = 0x9e3779b9;
+  const next = (): number => {
+    // xorshift32: small, seeded, good enough to pick indices.
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 0x100000000;
+  };
+  const resampledMedian = (values: readonly number[]): number => stats(Array.from(values, () => values[Math.floor(next() * values.length)] ?? NaN)).median;
+  const ratios = Array.from({ length: 2000 }, () => resampledMedian(samples) / resampledMedian(bareSamples)).sort((a, b) => a - b);
+  return [ratios[Math.floor(0.025 * ratios.length)] ?? NaN, ratios[Math.floor(0.975 * ratios.length)] ?? NaN];
+}
+
 const failures: string[] = [];
 
 function check(met: boolean, what: string): string {
@@ -229,7 +250,7 @@ async function timeCases(pipes: Pipes, cases: readonly Case[], world: World): Pr
     loads.push(loadavg()[0] ?? NaN);
   }
   console.log(`${RUNS} interleaved rounds after ${WARMUP} warm-ups; wall time; CPU (user + system) is a mean; load average during: ${stats(loads).min.toFixed(1)}–${Math.max(...loads).toFixed(1)}\n`);
-  const header = `${'runtime'.padEnd(34)} ${'case'.padEnd(30)} ${'median'.padStart(9)} ${'p90'.padStart(9)} ${'min'.padStart(9)} ${'CPU'.padStart(9)} ${'× bare'.padStart(7)}  budget`;
+  const header = `${'runtime'.padEnd(34)} ${'case'.padEnd(30)} ${'median'.padStart(9)} ${'p90'.padStart(9)} ${'min'.padStart(9)} ${'CPU'.padStart(9)} ${'× bare'.padStart(7)} ${'95% interval'.padStart(13)}  budget`;
   console.log(header);
   console.log('-'.repeat(header.length + 8));
   const medians = new Map<Case, number>();
@@ -240,9 +261,11 @@ async function timeCases(pipes: Pipes, cases: readonly Case[], world: World): Pr
     const cpuMean = cpuSamples.length === 0 ? NaN : cpuSamples.reduce((a, b) => a + b, 0) / cpuSamples.length;
     const bare = item.bare === undefined ? undefined : medians.get(item.bare);
     const ratio = bare === undefined ? undefined : s.median / bare;
+    const interval = item.bare === undefined ? undefined : ratioInterval(wall.get(item) ?? [], wall.get(item.bare) ?? []);
     const verdict = ratio === undefined || item.budget === undefined ? '' : `≤ ${item.budget.toFixed(2)}× ${check(ratio <= item.budget, `${item.runtime}, ${item.name}: ${ratio.toFixed(2)}× bare Node, budget ${item.budget}×`)}`;
     const ms = (value: number): string => `${value.toFixed(1)} ms`.padStart(9);
-    console.log(`${item.runtime.padEnd(34)} ${item.name.padEnd(30)} ${ms(s.median)} ${ms(s.p90)} ${ms(s.min)} ${ms(cpuMean)} ${(ratio === undefined ? '' : `${ratio.toFixed(2)}×`).padStart(7)}  ${verdict}`);
+    const intervalText = interval === undefined ? '' : `${interval[0].toFixed(2)}–${interval[1].toFixed(2)}×`;
+    console.log(`${item.runtime.padEnd(34)} ${item.name.padEnd(30)} ${ms(s.median)} ${ms(s.p90)} ${ms(s.min)} ${ms(cpuMean)} ${(ratio === undefined ? '' : `${ratio.toFixed(2)}×`).padStart(7)} ${intervalText.padStart(13)}  ${verdict}`);
   }
   const goMiss = [...medians.entries()].find(([item]) => item.runtime.startsWith('Go') && item.name.includes('miss'))?.[1];
   if (goMiss !== undefined) {
