@@ -238,18 +238,24 @@ async function timeCases(pipes: Pipes, cases: readonly Case[], world: World): Pr
   const wall = new Map<Case, number[]>(cases.map((item) => [item, []]));
   const cpu = new Map<Case, number[]>(cases.map((item) => [item, []]));
   const loads = [loadavg()[0] ?? NaN];
-  for (let round = 0; round < RUNS; round += 1) {
-    for (const item of cases) {
-      const before = childrenCpuMs();
-      const ran = await runOnce(pipes, item.job);
-      const after = childrenCpuMs();
-      if (ran.code !== 0) throw new Error(`${item.runtime}, ${item.name} exited ${ran.code}`);
-      wall.get(item)?.push(ran.wallMs);
-      if (before !== undefined && after !== undefined) cpu.get(item)?.push(after - before);
+  // A miss leaves the emulator, in this process, answering and collecting its garbage after the
+  // helper has exited, and the case timed next would pay for it: the misses (each runtime's, the
+  // Go helper's) take rounds of their own, after the hits, `list` and the bare starts.
+  const isMiss = (item: Case): boolean => item.name.includes('miss');
+  for (const group of [cases.filter((item) => !isMiss(item)), cases.filter(isMiss)]) {
+    for (let round = 0; round < RUNS; round += 1) {
+      for (const item of group) {
+        const before = childrenCpuMs();
+        const ran = await runOnce(pipes, item.job);
+        const after = childrenCpuMs();
+        if (ran.code !== 0) throw new Error(`${item.runtime}, ${item.name} exited ${ran.code}`);
+        wall.get(item)?.push(ran.wallMs);
+        if (before !== undefined && after !== undefined) cpu.get(item)?.push(after - before);
+      }
+      loads.push(loadavg()[0] ?? NaN);
     }
-    loads.push(loadavg()[0] ?? NaN);
   }
-  console.log(`${RUNS} interleaved rounds after ${WARMUP} warm-ups; wall time; CPU (user + system) is a mean; load average during: ${stats(loads).min.toFixed(1)}–${Math.max(...loads).toFixed(1)}\n`);
+  console.log(`${RUNS} interleaved rounds after ${WARMUP} warm-ups (the misses in rounds of their own); wall time; CPU (user + system) is a mean; load average during: ${stats(loads).min.toFixed(1)}–${Math.max(...loads).toFixed(1)}\n`);
   const header = `${'runtime'.padEnd(34)} ${'case'.padEnd(30)} ${'median'.padStart(9)} ${'p90'.padStart(9)} ${'min'.padStart(9)} ${'CPU'.padStart(9)} ${'× bare'.padStart(7)} ${'95% interval'.padStart(13)}  budget`;
   console.log(header);
   console.log('-'.repeat(header.length + 8));
