@@ -200,8 +200,9 @@ function stats(samples: readonly number[]): Stats {
  * Where the ratio of two medians lies, 19 times in 20: the 2.5th and 97.5th percentiles of the
  * ratio over 2000 resamplings of both sample sets (a percentile bootstrap), drawn from a fixed
  * seed so that the same samples give the same interval. A bare start here takes 20–60 ms, and a
- * run's spread is as wide as the budget's margin: the interval says whether a verdict could have
- * gone the other way.
+ * run's spread is as wide as the budget's margin: the interval says whether this run's samples
+ * could have given the other verdict. It does not count the machine's drift from one run to the
+ * next, which has moved a ratio by more (docs/performance.md).
  */
 function ratioInterval(samples: readonly number[], bareSamples: readonly number[]): readonly [number, number] {
   let seed = 0x9e3779b9;
