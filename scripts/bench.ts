@@ -274,11 +274,11 @@ async function timeCases(pipes: Pipes, cases: readonly Case[], world: World): Pr
     const intervalText = interval === undefined ? '' : `${interval[0].toFixed(2)}–${interval[1].toFixed(2)}×`;
     console.log(`${item.runtime.padEnd(34)} ${item.name.padEnd(30)} ${ms(s.median)} ${ms(s.p90)} ${ms(s.min)} ${ms(cpuMean)} ${(ratio === undefined ? '' : `${ratio.toFixed(2)}×`).padStart(7)} ${intervalText.padStart(13)}  ${verdict}`);
   }
-  const goMiss = [...medians.entries()].find(([item]) => item.runtime.startsWith('Go') && item.name.includes('miss'))?.[1];
+  const goMiss = [...medians.entries()].find(([item]) => item.runtime.startsWith('Go') && isMiss(item))?.[1];
   if (goMiss !== undefined) {
     console.log(`\nA miss against the Go helper's (${goMiss.toFixed(1)} ms), budget ≤ ${BUDGET.missOverGo}×:`);
     for (const [item, median] of medians) {
-      if (item.runtime.startsWith('Go') || !item.name.includes('miss')) continue;
+      if (item.runtime.startsWith('Go') || !isMiss(item)) continue;
       const ratio = median / goMiss;
       console.log(`  ${item.runtime.padEnd(34)} ${ratio.toFixed(2)}× ${check(ratio <= BUDGET.missOverGo, `${item.runtime}: a miss is ${ratio.toFixed(2)}× the Go helper's`)}`);
     }
