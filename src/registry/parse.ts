@@ -63,13 +63,9 @@ export function isRegionName(name: string): boolean {
   if (name.length === 0 || name.length > 63 || name.startsWith('-') || name.endsWith('-')) return false;
   for (let at = 0; at < name.length; at += 1) {
     const char = name.charCodeAt(at);
-    if (!(isAsciiDigit(char) || (char >= 0x61 && char <= 0x7a) || char === 0x2d)) return false;
+    if (!((char >= 0x30 && char <= 0x39) || (char >= 0x61 && char <= 0x7a) || char === 0x2d)) return false;
   }
   return true;
-}
-
-function isAsciiDigit(char: number): boolean {
-  return char >= 0x30 && char <= 0x39;
 }
 
 /**
@@ -79,7 +75,12 @@ function isAsciiDigit(char: number): boolean {
  * its second, which for this one cost a hit 0.3 M instructions and a settings file's hosts more.
  */
 function privateRegistry(host: string): PrivateRegistry | undefined {
-  for (let at = 0; at < ACCOUNT_ID_LENGTH; at += 1) if (!isAsciiDigit(host.charCodeAt(at))) return undefined;
+  // Digits are tested inline, not by a helper: on Node 24 a settings file's hosts called one
+  // often enough for V8 to compile it with Maglev, 0.4 M instructions of a hit.
+  for (let at = 0; at < ACCOUNT_ID_LENGTH; at += 1) {
+    const char = host.charCodeAt(at);
+    if (char < 0x30 || char > 0x39) return undefined;
+  }
   const dkr = DKR_SPELLINGS.find((spelling) => host.startsWith(spelling.text, ACCOUNT_ID_LENGTH));
   if (dkr === undefined) return undefined;
   const regionStart = ACCOUNT_ID_LENGTH + dkr.text.length;
