@@ -169,7 +169,7 @@ describe('what is at the lock name never costs a miss its time', () => {
     const lines = result.stdout.split('\n');
     assert.deepEqual(lines.filter((line) => line.startsWith('{"ServerURL"')).map((line) => (JSON.parse(line) as { ServerURL: string }).ServerURL), [HOST, HOST]);
     assert.match(lines.find((line) => line.startsWith('after full:')) ?? '', /^after full: *$/, 'nothing left in the tokens directory, no empty lock');
-    assert.match(lines.find((line) => line.startsWith('after space:')) ?? '', /^after space: [0-9a-f]{40}\.json *$/);
+    assert.match(lines.find((line) => line.startsWith('after space:')) ?? '', /^after space: ecr_[0-9a-z.-]+_endpoint-[0-9a-f]{32}_[0-9a-f]{32}\.json *$/);
     assert.doesNotMatch(result.stdout, /gave up waiting|nobody will release/);
     assert.equal(world.emulator.calls.length, 2, 'the write failed the first time: two misses, two calls');
   });
