@@ -9,6 +9,8 @@ export type IniSections = Record<string, Record<string, string>>;
 /** Section kinds the SDK recognises in `[kind name]` headers; others are ignored. */
 export const KNOWN_SECTION_KINDS: ReadonlySet<string> = new Set(['profile', 'sso-session', 'services']);
 const PREFIXED_SECTION = /^([\w-]+)\s(["'])?([\w\-@+.%:/]+)\2$/;
+/** Where a comment starts: `#` or `;` at the line's start or after white space. */
+const COMMENT = /(?:^|\s)[;#]/;
 /** Headers the SDK's parser throws on; it then reads the whole file as empty. */
 const REJECTED_HEADERS = new Set(['__proto__', 'profile __proto__']);
 
@@ -25,8 +27,12 @@ export function parseIni(text: string): IniSections {
   const sections = Object.create(null) as IniSections;
   let section: string | undefined;
   let nestedUnder: string | undefined;
-  for (const rawLine of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
-    const line = (rawLine.split(/(?:^|\s)[;#]/)[0] ?? '').trim();
+  // Regular expressions only where they are needed: every cache hit with a profile parses both
+  // files, and each expression costs V8 a compile on its first use and more on each line.
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  for (const rawLine of body.split(/\r?\n/)) {
+    const uncommented = rawLine.includes('#') || rawLine.includes(';') ? (rawLine.split(COMMENT)[0] ?? '') : rawLine;
+    const line = uncommented.trim();
     if (line.startsWith('[') && line.endsWith(']')) {
       nestedUnder = undefined;
       const name = line.slice(1, -1);
