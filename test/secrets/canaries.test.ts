@@ -226,7 +226,7 @@ it('every scenario kind at trace level: each canary is found 0 times outside the
   let entries = 0;
   for (const home of homes) {
     for (const file of filesUnder(join(home.home, '.ecr'))) {
-      const isEntry = /\/tokens\/[0-9a-f]+\.json$/.test(file.path);
+      const isEntry = /\/tokens\/ecr(?:-public)?_[^/]+\.json$/.test(file.path);
       if (isEntry) {
         entries += 1;
         assert.equal(file.mode, 0o600, `${file.path} is 0600`);
