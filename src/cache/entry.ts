@@ -39,9 +39,11 @@ export const ENDPOINT_VARIANT_NAMES: ReadonlySet<string> = new Set(['standard', 
  * keys that differ in service, registry, endpoint or identity never share a name.
  *
  * The fields are not hashed together, as they were: SHA-256 runs in V8's interpreter, and its
- * two blocks cost every cache hit 0.6 M instructions. A name cannot lead to another key's
+ * two blocks cost every cache hit 0.4 M instructions. A name cannot lead to another key's
  * token either way: an entry is served only when the key it holds matches (matchesKey). Entries
- * named by the old hashes are never read again, and pruned once they expire.
+ * named by the old hashes are never read again; the prune after a fetch removes them once they
+ * expire. ENTRY_VERSION is not in the name: a new version needs a new form of name, or two
+ * versions of the helper on one machine would take turns replacing each other's entries.
  */
 export function entryId(key: CacheKey): string {
   const endpoint = ENDPOINT_VARIANT_NAMES.has(key.endpoint) ? key.endpoint : `endpoint-${sha256Hex(key.endpoint).slice(0, 32)}`;

@@ -45,7 +45,7 @@ function entryText(overrides: Record<string, unknown> = {}, remove: string[] = [
 }
 
 describe('entryId', () => {
-  it("is stable for one key, and names its service, registry, endpoint and identity", () => {
+  it('is stable for one key, and names its service, registry, endpoint and identity', () => {
     assert.equal(entryId(key), entryId({ ...key }));
     assert.equal(entryId(key), 'ecr_111122223333.dkr.ecr.us-east-1.amazonaws.com_standard_0123456789abcdef0123456789abcdef');
   });
