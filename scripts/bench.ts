@@ -10,9 +10,9 @@
  * Every run is a fresh process with its payload on a real pipe and an environment built from
  * scratch: NODE_EXTRA_CA_CERTS and the machine's AWS_* and SSL settings are left out.
  *
- * Cases: a cache hit (with and without a settings file), `list`, a miss (cache off) against the
- * ECR emulator, the peak RSS of a hit, and bursts of cold gets started at once — 32 for one
- * registry, and 8 registries × 8 — with their wall time and ECR calls.
+ * Cases: a cache hit and `list` (each with and without a settings file), a miss (cache off)
+ * against the ECR emulator, the peak RSS of a hit, and bursts of cold gets started at once — 32
+ * for one registry, and 8 registries × 8 — with their wall time and ECR calls.
  *
  * The Go helper (Debian's amazon-ecr-credential-helper, /usr/bin/docker-credential-ecr-login)
  * ignores endpoint overrides. Where it is installed and network namespaces can be made (root),
@@ -170,6 +170,7 @@ function casesFor(runtime: Runtime, world: World, settingsFile: string): Case[] 
     { runtime: runtime.name, name: 'get, cache hit', job: helper('get', PRIVATE_HOST), bare, budget: runtime.standalone ? BUDGET.standaloneHit : BUDGET.hit },
     { runtime: runtime.name, name: 'get, cache hit, settings file', job: helper('get', PRIVATE_HOST, { AWS_ECR_CONFIG: settingsFile }), bare, budget: runtime.standalone ? BUDGET.standaloneHit : BUDGET.hit },
     { runtime: runtime.name, name: 'list', job: helper('list'), bare, budget: BUDGET.list },
+    { runtime: runtime.name, name: 'list, settings file', job: helper('list', undefined, { AWS_ECR_CONFIG: settingsFile }), bare, budget: BUDGET.list },
     { runtime: runtime.name, name: 'get, miss (cache off)', job: helper('get', PRIVATE_HOST, { AWS_ECR_DISABLE_CACHE: '1' }), bare },
   ];
 }

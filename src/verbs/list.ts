@@ -35,11 +35,17 @@ export function list(context: HelperContext): Outcome {
     context.logger.warn({ reason: error.message }, 'cannot tell the AWS identity; listing nothing');
     return answer(registries);
   }
-  const hosts = new Set([...cached.map((entry) => entry.registry), ...settings.registries.keys()]);
-  for (const host of [...hosts].sort()) {
+  const cachedRegistries = new Set(cached.map((entry) => entry.registry));
+  // One fingerprint per plan: registries without settings share the default chain's, and a
+  // fingerprint reads the profiles and hashes what it finds.
+  const identities = new Map<string, string>();
+  for (const host of [...new Set([...cachedRegistries, ...settings.registries.keys()])].sort()) {
     const target = targetFor(host, settings);
-    if (target === undefined) continue;
-    const identity = planFingerprint(target.plan, context.env, files);
+    // A registry with no token cached is not listed, whoever asks: its identity is not worked out.
+    if (target === undefined || !cachedRegistries.has(target.registry.host)) continue;
+    const plan = JSON.stringify(target.plan);
+    let identity = identities.get(plan);
+    if (identity === undefined) identities.set(plan, (identity = planFingerprint(target.plan, context.env, files)));
     if (cached.some((entry) => entry.registry === target.registry.host && entry.identity === identity)) registries[`https://${host}`] = 'AWS';
   }
   return answer(registries);
