@@ -37,7 +37,7 @@ export function list(context: HelperContext): Outcome {
   }
   const cachedRegistries = new Set(cached.map((entry) => entry.registry));
   // One fingerprint per plan: registries without settings share the default chain's, and a
-  // fingerprint reads the profiles and hashes what it finds.
+  // fingerprint parses the profiles and hashes what it finds.
   const identities = new Map<string, string>();
   for (const host of [...new Set([...cachedRegistries, ...settings.registries.keys()])].sort()) {
     const target = targetFor(host, settings);
