@@ -30,7 +30,9 @@ export function parseIni(text: string): IniSections {
   // Regular expressions only where they are needed: every cache hit with a profile parses both
   // files, and each expression costs V8 a compile on its first use and more on each line.
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  for (const rawLine of body.split(/\r?\n/)) {
+  // Split at \n, where the SDK splits at \r?\n: a \r left at a line's end goes with trim(), and
+  // nothing else looks at the end of a line.
+  for (const rawLine of body.split('\n')) {
     const uncommented = rawLine.includes('#') || rawLine.includes(';') ? (rawLine.split(COMMENT)[0] ?? '') : rawLine;
     const line = uncommented.trim();
     if (line.startsWith('[') && line.endsWith(']')) {
