@@ -12,7 +12,7 @@ export interface CacheKey {
   readonly service: 'ecr' | 'ecr-public';
   readonly registry: string;
   readonly region: string;
-  /** `standard`, `fips`, `dualstack`, `fips+dualstack`, or the endpoint override URL. */
+  /** One of `ENDPOINT_VARIANTS`, or the endpoint override URL. */
   readonly endpoint: string;
   /** The identity fingerprint hash (docs/SPEC.md section 5). */
   readonly identity: string;
@@ -29,8 +29,12 @@ export interface CacheEntry extends CacheKey {
   readonly expiresAt: number;
 }
 
-/** The endpoints `cacheKeyFor` names; any other is an override URL. */
-export const ENDPOINT_VARIANT_NAMES: ReadonlySet<string> = new Set(['standard', 'fips', 'dualstack', 'fips+dualstack']);
+/**
+ * The endpoint a key names when no override is set, spelled here alone (`cacheKeyFor` picks one);
+ * any other endpoint in a key is an override URL.
+ */
+export const ENDPOINT_VARIANTS = { standard: 'standard', fips: 'fips', dualstack: 'dualstack', fipsDualstack: 'fips+dualstack' } as const;
+export const ENDPOINT_VARIANT_NAMES: ReadonlySet<string> = new Set(Object.values(ENDPOINT_VARIANTS));
 
 /**
  * A file name for the key, `<service>_<registry>_<endpoint>_<identity>`: an override URL is

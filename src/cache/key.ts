@@ -4,7 +4,7 @@
 import { endpointOverride, endpointVariant } from '../aws/endpoints';
 import type { Environment } from '../config/settings';
 import { ECR_PUBLIC_REGION, type EcrRegistry } from '../registry/parse';
-import type { CacheKey } from './entry';
+import { ENDPOINT_VARIANTS, type CacheKey } from './entry';
 
 export function cacheKeyFor(registry: EcrRegistry, env: Environment, identity: string): CacheKey {
   return {
@@ -17,7 +17,7 @@ export function cacheKeyFor(registry: EcrRegistry, env: Environment, identity: s
 }
 
 function variantName(registry: EcrRegistry, env: Environment): string {
-  const variant = endpointVariant(registry, env);
-  const parts = [variant.useFipsEndpoint ? 'fips' : '', variant.useDualstackEndpoint ? 'dualstack' : ''].filter(Boolean);
-  return parts.length === 0 ? 'standard' : parts.join('+');
+  const { useFipsEndpoint: fips, useDualstackEndpoint: dualstack } = endpointVariant(registry, env);
+  if (fips) return dualstack ? ENDPOINT_VARIANTS.fipsDualstack : ENDPOINT_VARIANTS.fips;
+  return dualstack ? ENDPOINT_VARIANTS.dualstack : ENDPOINT_VARIANTS.standard;
 }
